@@ -1,0 +1,193 @@
+#include "core/journal_socket.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace mj {
+namespace {
+
+// As journal-send.c: a large send buffer lets big entries go inline and absorbs bursts.
+constexpr int kSendBuffer = 8 * 1024 * 1024;
+constexpr std::chrono::milliseconds kFirstBackoff{10};
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+void grow_send_buffer(int fd) {
+  int size = kSendBuffer;
+  // SO_SNDBUFFORCE ignores net.core.wmem_max but needs CAP_NET_ADMIN.
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+}  // namespace
+
+JournalSocket::JournalSocket(std::string path, Diagnostics& diag) : path_(std::move(path)), diag_(diag) {}
+
+bool JournalSocket::ensure_connected() {
+  if (connected_) return true;
+  if (!fd_) {
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd_) return false;
+    grow_send_buffer(fd_.get());
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return false;
+  }
+  std::memcpy(addr.sun_path, path_.data(), path_.size());
+  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return false;
+  connected_ = true;
+  return true;
+}
+
+JournalSocket::Attempt JournalSocket::on_unavailable(int err, const char* what) {
+  // A connected datagram socket stays bound to the journald that is gone; a new
+  // journald listens on a new socket, so start over.
+  fd_.reset();
+  connected_ = false;
+  if (!outage_reported_) {
+    outage_reported_ = true;
+    outage_since_ = Clock::now();
+    diag_.report("journald socket " + path_ + " unavailable (" + what + ": " + errno_text(err) +
+                 "); holding output and retrying");
+  }
+  backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+  return Attempt::kWaitReconnect;
+}
+
+void JournalSocket::note_recovered() {
+  backoff_ = std::chrono::milliseconds{0};
+  if (!outage_reported_) return;
+  outage_reported_ = false;
+  ++stats_.reconnects;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - outage_since_).count();
+  diag_.report("journald socket " + path_ + " available again after " + std::to_string(ms) + " ms");
+}
+
+JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int iovcnt) {
+  UniqueFd mem(::memfd_create("mesos-journald-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!mem) {
+    diag_.report("cannot create memfd for a large entry: " + errno_text(errno));
+    return Attempt::kRejected;
+  }
+  for (int i = 0; i < iovcnt; ++i) {
+    const char* p = static_cast<const char*>(iov[i].iov_base);
+    std::size_t left = iov[i].iov_len;
+    while (left > 0) {
+      ssize_t n = ::write(mem.get(), p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        diag_.report("cannot fill memfd for a large entry: " + errno_text(errno));
+        return Attempt::kRejected;
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  // journald only accepts a sealed memfd: the content cannot change under it.
+  if (::fcntl(mem.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+    diag_.report("cannot seal memfd: " + errno_text(errno));
+    return Attempt::kRejected;
+  }
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control{};
+  struct msghdr mh{};
+  mh.msg_control = control.buf;
+  mh.msg_controllen = sizeof control.buf;
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&mh);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  int raw = mem.get();
+  std::memcpy(CMSG_DATA(cmsg), &raw, sizeof raw);
+  mh.msg_controllen = cmsg->cmsg_len;
+  if (::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) >= 0) {
+    ++stats_.memfd_entries;
+    return Attempt::kSent;
+  }
+  int err = errno;
+  if (err == EINTR) return Attempt::kRetryNow;
+  if (err == EAGAIN) return Attempt::kWaitWritable;
+  return on_unavailable(err, "send");
+}
+
+JournalSocket::Attempt JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
+  if (!ensure_connected()) return on_unavailable(errno, "connect");
+  struct msghdr mh{};
+  mh.msg_iov = const_cast<struct iovec*>(iov);
+  mh.msg_iovlen = static_cast<std::size_t>(iovcnt);
+  if (::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) >= 0) {
+    ++stats_.datagrams;
+    return Attempt::kSent;
+  }
+  int err = errno;
+  switch (err) {
+    case EINTR:
+      return Attempt::kRetryNow;
+    case EAGAIN:
+      return Attempt::kWaitWritable;
+    case EMSGSIZE:
+    case ENOBUFS:
+      return send_memfd(iov, iovcnt);
+    default:
+      return on_unavailable(err, "send");
+  }
+}
+
+bool JournalSocket::wait(bool for_writable, WaitControl& control) {
+  Clock::time_point backoff_end = Clock::now() + backoff_;
+  for (;;) {
+    auto deadline = control.deadline();
+    if (deadline && Clock::now() >= *deadline) return false;
+    std::optional<Clock::time_point> until = deadline;
+    if (!for_writable && (!until || backoff_end < *until)) until = backoff_end;
+    struct pollfd fds[2];
+    int nfds = 0;
+    if (for_writable) fds[nfds++] = {fd_.get(), POLLOUT, 0};
+    int interrupt = control.interrupt_fd();
+    if (interrupt >= 0) fds[nfds++] = {interrupt, POLLIN, 0};
+    int rc = ::poll(fds, static_cast<nfds_t>(nfds), poll_timeout_ms(until, -1));
+    if (rc < 0 && errno != EINTR) return true;  // let the next attempt report the state
+    if (rc > 0 && interrupt >= 0 && (fds[nfds - 1].revents & POLLIN)) {
+      control.on_interrupt();
+      continue;  // the deadline may have changed
+    }
+    if (for_writable && rc > 0) return true;
+    if (!for_writable && Clock::now() >= backoff_end) return true;
+  }
+}
+
+SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl& control) {
+  for (;;) {
+    switch (try_send(iov, iovcnt)) {
+      case Attempt::kSent:
+        note_recovered();
+        return SendOutcome::kSent;
+      case Attempt::kRejected:
+        return SendOutcome::kRejected;
+      case Attempt::kRetryNow:
+        continue;
+      case Attempt::kWaitWritable:
+        ++stats_.waits_full;
+        if (!wait(true, control)) return SendOutcome::kGaveUp;
+        continue;
+      case Attempt::kWaitReconnect:
+        if (!wait(false, control)) return SendOutcome::kGaveUp;
+        continue;
+    }
+  }
+}
+
+}  // namespace mj

@@ -1,0 +1,64 @@
+// Sends native-protocol entries to one journald socket, losslessly as far as the socket
+// can tell: while journald is absent, restarting or full, send() waits and retries
+// (reconnecting as needed) instead of dropping, until it succeeds or the caller's
+// deadline passes.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "core/diagnostics.h"
+#include "core/unique_fd.h"
+#include "core/wait_control.h"
+
+namespace mj {
+
+enum class SendOutcome {
+  kSent,      // queued on journald's socket
+  kGaveUp,    // the deadline passed first; the entry was not sent
+  kRejected,  // the entry cannot be sent at all (e.g. no memory for the memfd)
+};
+
+struct JournalSocketStats {
+  std::uint64_t datagrams = 0;      // entries sent inline
+  std::uint64_t memfd_entries = 0;  // entries too large for a datagram, sent as a sealed memfd
+  std::uint64_t reconnects = 0;
+  std::uint64_t waits_full = 0;     // times the socket queue was full
+};
+
+class JournalSocket {
+ public:
+  JournalSocket(std::string path, Diagnostics& diag);
+
+  // iov describes the entry's bytes (fields in native encoding, back to back).
+  SendOutcome send(const struct iovec* iov, int iovcnt, WaitControl& wait);
+
+  const std::string& path() const { return path_; }
+  const JournalSocketStats& stats() const { return stats_; }
+
+ private:
+  enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
+
+  Attempt try_send(const struct iovec* iov, int iovcnt);
+  Attempt send_memfd(const struct iovec* iov, int iovcnt);
+  Attempt on_unavailable(int err, const char* what);
+  bool ensure_connected();
+  // Waits for the socket to drain or for the backoff to end; false when the deadline
+  // passed.
+  bool wait(bool for_writable, WaitControl& wait);
+  void note_recovered();
+
+  std::string path_;
+  Diagnostics& diag_;
+  UniqueFd fd_;
+  bool connected_ = false;
+  std::chrono::milliseconds backoff_{0};
+  bool outage_reported_ = false;
+  Clock::time_point outage_since_{};
+  JournalSocketStats stats_;
+};
+
+}  // namespace mj

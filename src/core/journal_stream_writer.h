@@ -1,0 +1,44 @@
+// Turns the line pieces of one stream into journal entries and hands them to the socket.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/entry_template.h"
+#include "core/journal_socket.h"
+#include "core/line_framer.h"
+#include "core/partial_id.h"
+#include "core/wait_control.h"
+
+namespace mj {
+
+struct StreamJournalStats {
+  std::uint64_t lines = 0;         // lines whose last piece was sent
+  std::uint64_t entries = 0;       // entries sent (a split line is several)
+  std::uint64_t bytes = 0;         // message bytes sent
+  std::uint64_t lost_entries = 0;  // entries given up (deadline, or undeliverable)
+  std::uint64_t lost_bytes = 0;
+};
+
+class JournalStreamWriter final : public PieceSink {
+ public:
+  JournalStreamWriter(const EntryTemplate& tmpl, JournalSocket& socket, WaitControl& wait, PartialIdSource& ids);
+
+  void on_piece(const LinePiece& piece) override;
+  const StreamJournalStats& stats() const { return stats_; }
+
+ private:
+  JournalSocket& socket_;
+  WaitControl& wait_;
+  PartialIdSource& ids_;
+  std::string common_;     // SYSLOG_IDENTIFIER, STREAM and user fields, encoded once
+  int default_priority_;
+  bool level_prefix_;
+  // State of a line that is being sent in pieces.
+  int line_priority_;
+  std::string partial_id_;
+  unsigned ordinal_ = 0;
+  StreamJournalStats stats_;
+};
+
+}  // namespace mj

@@ -1,0 +1,32 @@
+#include "core/native_encoding.h"
+
+#include <cstring>
+
+namespace mj {
+
+void put_le64(char out[8], std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+void append_binary_field(std::string& out, std::string_view name, std::string_view value) {
+  char len[8];
+  put_le64(len, value.size());
+  out.append(name);
+  out.push_back('\n');
+  out.append(len, sizeof len);
+  out.append(value);
+  out.push_back('\n');
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  if (!value.empty() && std::memchr(value.data(), '\n', value.size()) != nullptr) {
+    append_binary_field(out, name, value);
+    return;
+  }
+  out.append(name);
+  out.push_back('=');
+  out.append(value);
+  out.push_back('\n');
+}
+
+}  // namespace mj

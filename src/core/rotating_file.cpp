@@ -1,0 +1,186 @@
+#include "core/rotating_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string.h>  // memrchr
+
+#include <cstring>
+
+namespace mj {
+namespace {
+
+constexpr int kCreateFlags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+constexpr mode_t kFileMode = 0644;
+
+std::string rotated_name(const std::string& name, unsigned i) { return name + "." + std::to_string(i); }
+
+}  // namespace
+
+Result<RotatingFile> RotatingFile::open(int dir_fd, std::string name, RotationPolicy policy, Diagnostics& diag) {
+  if (policy.max_file_size == 0) return Error{"max file size must be at least 1 byte"};
+  UniqueFd dir(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 3));
+  if (!dir) return Error::from_errno("cannot duplicate sandbox directory fd");
+  RotatingFile file(std::move(dir), std::move(name), policy, diag);
+  if (Status s = file.open_current(); !s) return s.error();
+  return file;
+}
+
+Status RotatingFile::open_current() {
+  UniqueFd fd(::openat(dir_.get(), name_.c_str(), kCreateFlags, kFileMode));
+  if (!fd) return Error::from_errno("cannot open sandbox file " + name_);
+  struct stat st{};
+  if (::fstat(fd.get(), &st) < 0) return Error::from_errno("cannot stat sandbox file " + name_);
+  if (!S_ISREG(st.st_mode)) return Error{"sandbox file " + name_ + " is not a regular file"};
+  fd_ = std::move(fd);
+  size_ = static_cast<std::uint64_t>(st.st_size);
+  line_start_ = size_;  // what came before us is not ours to move
+  return Status::success();
+}
+
+Status RotatingFile::shift_rotated() {
+  if (policy_.max_files == 0) {
+    if (::unlinkat(dir_.get(), name_.c_str(), 0) < 0 && errno != ENOENT)
+      return Error::from_errno("cannot remove " + name_);
+    return Status::success();
+  }
+  // renameat() acts on links themselves, so a planted symlink is moved, never followed.
+  for (unsigned i = policy_.max_files; i > 1; --i) {
+    std::string from = rotated_name(name_, i - 1);
+    if (::renameat(dir_.get(), from.c_str(), dir_.get(), rotated_name(name_, i).c_str()) < 0 && errno != ENOENT) {
+      // Something the task put there (a directory, say); the oldest file is lost, the
+      // newer ones still shift.
+      diag_->report("cannot rename " + from + ": " + std::strerror(errno));
+    }
+  }
+  if (::renameat(dir_.get(), name_.c_str(), dir_.get(), rotated_name(name_, 1).c_str()) < 0 && errno != ENOENT)
+    return Error::from_errno("cannot rename " + name_ + " to " + rotated_name(name_, 1));
+  return Status::success();
+}
+
+Status RotatingFile::rotate(bool carry_open_line) {
+  if (Status s = shift_rotated(); !s) return s;
+  UniqueFd old = std::move(fd_);
+  const std::uint64_t old_size = size_;
+  const std::uint64_t carry_from = carry_open_line ? line_start_ : old_size;
+  // O_EXCL: whatever now has the name (a link planted since the rename) is not ours.
+  UniqueFd fresh(::openat(dir_.get(), name_.c_str(), kCreateFlags | O_EXCL, kFileMode));
+  if (!fresh && errno == EEXIST && ::unlinkat(dir_.get(), name_.c_str(), 0) == 0)
+    fresh.reset(::openat(dir_.get(), name_.c_str(), kCreateFlags | O_EXCL, kFileMode));
+  if (!fresh) return Error::from_errno("cannot create " + name_);
+  fd_ = std::move(fresh);
+  size_ = 0;
+  line_start_ = 0;
+  ++stats_.rotations;
+  // The unterminated line moves with its future: copy it over, then cut it from the
+  // rotated file. Bytes of it that cannot be copied stay where they were.
+  std::uint64_t off = carry_from;
+  char buf[64 * 1024];
+  while (off < old_size) {
+    ssize_t n = ::pread(old.get(), buf, std::min<std::uint64_t>(sizeof buf, old_size - off), static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::string_view chunk(buf, static_cast<std::size_t>(n));
+    if (write_some(chunk) != chunk.size()) break;
+    off += static_cast<std::uint64_t>(n);
+  }
+  if (off > carry_from) (void)::ftruncate(old.get(), static_cast<off_t>(carry_from));
+  return Status::success();
+}
+
+std::size_t RotatingFile::write_some(std::string_view data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error_ = std::string("cannot write ") + name_ + ": " + std::strerror(n < 0 ? errno : EIO);
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  size_ += done;
+  stats_.bytes_written += done;
+  return done;
+}
+
+void RotatingFile::append(std::string_view data) {
+  if (!fd_) {
+    // A failed rotation left no file: try again now.
+    if (Status s = open_current(); !s) {
+      note_lost(data.size(), s.error().message);
+      return;
+    }
+  }
+  // Writes data[0, n) and keeps line_start_ right; on failure accounts for all that is
+  // left of data.
+  auto put = [&](std::size_t n) {
+    std::uint64_t before = size_;
+    std::size_t done = write_some(data.substr(0, n));
+    if (done != n) {
+      note_lost(data.size() - done, error_);
+      line_start_ = size_;  // the open line's bytes are no longer all ours to move
+      return false;
+    }
+    const void* nl = n ? ::memrchr(data.data(), '\n', n) : nullptr;
+    if (nl) line_start_ = before + static_cast<std::uint64_t>(static_cast<const char*>(nl) - data.data()) + 1;
+    data.remove_prefix(n);
+    return true;
+  };
+  auto roll = [&](bool carry) {
+    Status s = rotate(carry);
+    if (!s) note_lost(data.size(), s.error().message);
+    return s.ok();
+  };
+
+  const std::uint64_t max = policy_.max_file_size;
+  while (!data.empty()) {
+    std::uint64_t room = size_ < max ? max - size_ : 0;
+    if (data.size() <= room) {
+      if (!put(data.size())) return;
+      break;
+    }
+    // The chunk does not fit: fill the file up to the last line end that does.
+    const void* nl = room ? ::memrchr(data.data(), '\n', static_cast<std::size_t>(room)) : nullptr;
+    if (nl) {
+      if (!put(static_cast<std::size_t>(static_cast<const char*>(nl) - data.data()) + 1) || !roll(false)) return;
+      continue;
+    }
+    // No line ends within the room: the line open at the end of the file continues.
+    std::uint64_t open_len = size_ - line_start_;
+    const void* end = std::memchr(data.data(), '\n', data.size());
+    std::uint64_t rest_len =
+        end ? static_cast<std::uint64_t>(static_cast<const char*>(end) - data.data()) + 1 : data.size();
+    if (open_len == 0 && size_ > 0) {
+      if (!roll(false)) return;  // the next line starts a new file
+      continue;
+    }
+    if (open_len > 0 && line_start_ > 0 && open_len + rest_len <= max) {
+      if (!roll(true)) return;  // the line fits a file of its own
+      continue;
+    }
+    // The line is longer than a file: fill this one and go on in the next.
+    if (!put(static_cast<std::size_t>(room))) return;
+    line_start_ = size_;
+    if (!roll(false)) return;
+  }
+  note_ok();
+}
+
+void RotatingFile::note_lost(std::size_t bytes, const std::string& why) {
+  stats_.bytes_lost += bytes;
+  lost_in_outage_ += bytes;
+  if (failing_) return;
+  failing_ = true;
+  diag_->report(why + "; output for the sandbox file is dropped (and counted) until writing works again");
+}
+
+void RotatingFile::note_ok() {
+  if (!failing_) return;
+  failing_ = false;
+  diag_->report("writing " + name_ + " works again; " + std::to_string(lost_in_outage_) + " bytes were not written to it");
+  lost_in_outage_ = 0;
+}
+
+}  // namespace mj

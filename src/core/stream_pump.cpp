@@ -1,0 +1,198 @@
+#include "core/stream_pump.h"
+
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mj {
+
+struct StreamPump::Stream {
+  Stream(UniqueFd in, const EntryTemplate& tmpl, std::optional<RotatingFile> f, const PumpOptions& options)
+      : fd(std::move(in)), kind(tmpl.stream), framer(options.max_line_bytes, options.read_size), file(std::move(f)) {}
+
+  UniqueFd fd;
+  StreamKind kind;
+  LineFramer framer;
+  std::unique_ptr<JournalStreamWriter> writer;  // null without a journal
+  std::unique_ptr<char[]> raw;                  // read buffer without a journal
+  std::optional<RotatingFile> file;
+  std::uint64_t bytes_read = 0;
+  Clock::time_point last_input{};
+};
+
+bool PumpReport::lost_anything() const {
+  if (unread_bytes > 0) return true;
+  for (const StreamReport& s : streams)
+    if (s.journal.lost_entries > 0 || s.file.bytes_lost > 0) return true;
+  return false;
+}
+
+StreamPump::StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics& diag, int signal_fd,
+                       SignalPolicy* policy)
+    : options_(options), journal_(journal), diag_(diag), signal_fd_(signal_fd), policy_(policy) {}
+
+StreamPump::~StreamPump() = default;
+
+void StreamPump::add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file) {
+  auto s = std::make_unique<Stream>(std::move(input), tmpl, std::move(file), options_);
+  if (journal_)
+    s->writer = std::make_unique<JournalStreamWriter>(tmpl, *journal_, static_cast<WaitControl&>(*this), partial_ids_);
+  else
+    s->raw.reset(new char[options_.read_size]);
+  streams_.push_back(std::move(s));
+}
+
+void StreamPump::on_interrupt() {
+  struct signalfd_siginfo info;
+  while (::read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    SignalAction action = policy_ ? policy_->on_signal(static_cast<int>(info.ssi_signo), info.ssi_code)
+                                  : SignalAction::kDrain;
+    if (action == SignalAction::kDrain) start_drain();
+  }
+}
+
+void StreamPump::start_drain() {
+  if (draining_) return;
+  draining_ = true;
+  deadline_ = Clock::now() + options_.drain_timeout;
+}
+
+void StreamPump::close_stream(Stream& s) {
+  if (s.writer) s.framer.finish(*s.writer);
+  s.fd.reset();
+}
+
+bool StreamPump::read_once(Stream& s) {
+  char* buf = s.writer ? s.framer.write_ptr() : s.raw.get();
+  ssize_t n = ::read(s.fd.get(), buf, options_.read_size);
+  if (n < 0) {
+    if (errno == EINTR || errno == EAGAIN) return true;
+    diag_.report(std::string("cannot read ") + stream_file_name(s.kind) + ": " + std::strerror(errno) +
+                 "; treating it as end of stream");
+    close_stream(s);
+    return false;
+  }
+  if (n == 0) {
+    close_stream(s);
+    return false;
+  }
+  auto len = static_cast<std::size_t>(n);
+  s.bytes_read += len;
+  s.last_input = Clock::now();
+  // The file first: it must not wait for journald.
+  if (s.file) s.file->append(std::string_view(buf, len));
+  if (s.writer) s.framer.commit(len, *s.writer);
+  return true;
+}
+
+void StreamPump::arm_timer() {
+  if (timer_armed_ || options_.partial_flush.count() == 0 || !journal_) return;
+  std::optional<Clock::time_point> due;
+  for (auto& s : streams_)
+    if (s->fd && s->framer.pending_bytes() > 0) {
+      auto t = s->last_input + options_.partial_flush;
+      if (!due || t < *due) due = t;
+    }
+  if (!due) return;
+  if (!timer_fd_) {
+    timer_fd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+    if (!timer_fd_) {
+      diag_.report(std::string("cannot create timer, partial lines wait for their end: ") + std::strerror(errno));
+      options_.partial_flush = std::chrono::milliseconds{0};
+      return;
+    }
+  }
+  // steady_clock is CLOCK_MONOTONIC on Linux.
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due->time_since_epoch()).count();
+  struct itimerspec spec{};
+  spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+  spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
+  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+  if (::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) == 0) timer_armed_ = true;
+}
+
+void StreamPump::on_timer() {
+  std::uint64_t expirations;
+  (void)!::read(timer_fd_.get(), &expirations, sizeof expirations);
+  timer_armed_ = false;
+  auto now = Clock::now();
+  for (auto& s : streams_)
+    if (s->fd && s->framer.pending_bytes() > 0 && now - s->last_input >= options_.partial_flush)
+      s->framer.flush_partial(*s->writer);
+}
+
+void StreamPump::drain_remaining() {
+  // Read what the pipes hold at this moment (not what a busy writer adds later), as long
+  // as the drain deadline allows, then close every stream.
+  for (auto& s : streams_) {
+    if (!s->fd) continue;
+    int avail = 0;
+    bool known = ::ioctl(s->fd.get(), FIONREAD, &avail) == 0;
+    std::uint64_t budget = known ? static_cast<std::uint64_t>(avail) : UINT64_MAX;
+    std::uint64_t start = s->bytes_read;
+    while (s->fd && s->bytes_read - start < budget && Clock::now() < *deadline_) {
+      struct pollfd p = {s->fd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) break;
+      if (!read_once(*s)) break;
+    }
+  }
+}
+
+PumpReport StreamPump::run() {
+  PumpReport report;
+  for (;;) {
+    std::vector<struct pollfd> fds;
+    std::vector<Stream*> polled;
+    for (auto& s : streams_)
+      if (s->fd) {
+        fds.push_back({s->fd.get(), POLLIN, 0});
+        polled.push_back(s.get());
+      }
+    if (polled.empty()) break;
+    if (draining_) {
+      drain_remaining();
+      report.drained = true;
+      break;
+    }
+    const std::size_t signal_slot = fds.size();
+    if (signal_fd_ >= 0) fds.push_back({signal_fd_, POLLIN, 0});
+    const std::size_t timer_slot = fds.size();
+    if (timer_armed_) fds.push_back({timer_fd_.get(), POLLIN, 0});
+
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      diag_.report(std::string("poll failed: ") + std::strerror(errno));
+      start_drain();
+      continue;
+    }
+    if (signal_fd_ >= 0 && (fds[signal_slot].revents & POLLIN)) on_interrupt();
+    if (timer_armed_ && timer_slot < fds.size() && (fds[timer_slot].revents & POLLIN)) on_timer();
+    for (std::size_t i = 0; i < polled.size(); ++i)
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_once(*polled[i]);
+    arm_timer();
+  }
+  for (auto& s : streams_) {
+    if (s->fd) {
+      int avail = 0;
+      if (::ioctl(s->fd.get(), FIONREAD, &avail) == 0 && avail > 0) report.unread_bytes += static_cast<std::uint64_t>(avail);
+      close_stream(*s);
+    }
+    StreamReport r;
+    r.kind = s->kind;
+    r.bytes_read = s->bytes_read;
+    if (s->writer) r.journal = s->writer->stats();
+    if (s->file) {
+      r.file = s->file->stats();
+      r.has_file = true;
+    }
+    report.streams.push_back(r);
+  }
+  return report;
+}
+
+}  // namespace mj

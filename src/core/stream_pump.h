@@ -1,0 +1,104 @@
+// The companion's event loop: reads a container's streams, frames lines, sends them to
+// journald and copies the raw bytes to the sandbox files.
+//
+// One thread, one poll() over the input fds, a signalfd and a timerfd. The timer is armed
+// only while an unterminated line waits, so an idle companion sleeps in poll() without
+// wake-ups. While journald cannot take an entry the loop waits in the journal socket,
+// so the container's pipe fills and its writes block: lossless backpressure.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/diagnostics.h"
+#include "core/entry_template.h"
+#include "core/journal_socket.h"
+#include "core/journal_stream_writer.h"
+#include "core/line_framer.h"
+#include "core/partial_id.h"
+#include "core/rotating_file.h"
+#include "core/unique_fd.h"
+#include "core/wait_control.h"
+
+namespace mj {
+
+struct PumpOptions {
+  std::size_t max_line_bytes = 48 * 1024;
+  // An unterminated line is sent as a partial entry after this long without new input;
+  // zero never does.
+  std::chrono::milliseconds partial_flush{1000};
+  // After a drain request, how long to keep trying to deliver to journald.
+  std::chrono::milliseconds drain_timeout{10000};
+  std::size_t read_size = LineFramer::kDefaultReadSize;
+};
+
+// What the loop does on a signal from its signalfd.
+enum class SignalAction {
+  kContinue,  // handled (e.g. forwarded to a child); keep going until end of stream
+  kDrain,     // read what the pipes hold now, deliver it, then stop
+};
+
+class SignalPolicy {
+ public:
+  virtual ~SignalPolicy() = default;
+  virtual SignalAction on_signal(int signo, int code) = 0;
+};
+
+struct StreamReport {
+  StreamKind kind;
+  std::uint64_t bytes_read = 0;
+  StreamJournalStats journal;
+  RotatingFileStats file;
+  bool has_file = false;
+};
+
+struct PumpReport {
+  std::vector<StreamReport> streams;
+  bool drained = false;  // stopped on a signal rather than at end of stream
+  std::uint64_t unread_bytes = 0;  // left in the pipes when draining gave up
+  bool lost_anything() const;
+};
+
+class StreamPump final : private WaitControl {
+ public:
+  // journal may be null (files only). signal_fd may be -1.
+  StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics& diag, int signal_fd, SignalPolicy* policy);
+  ~StreamPump() override;
+
+  void add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file);
+
+  PumpReport run();
+
+ private:
+  struct Stream;
+
+  // WaitControl, for the journal socket's waits.
+  int interrupt_fd() const override { return signal_fd_; }
+  void on_interrupt() override;
+  std::optional<Clock::time_point> deadline() const override { return deadline_; }
+
+  void start_drain();
+  bool read_once(Stream& s);
+  void close_stream(Stream& s);
+  void arm_timer();
+  void on_timer();
+  void drain_remaining();
+
+  PumpOptions options_;
+  JournalSocket* journal_;
+  Diagnostics& diag_;
+  int signal_fd_;
+  SignalPolicy* policy_;
+  UniqueFd timer_fd_;
+  bool timer_armed_ = false;
+  PartialIdSource partial_ids_;
+  std::vector<std::unique_ptr<Stream>> streams_;
+  bool draining_ = false;
+  std::optional<Clock::time_point> deadline_;
+};
+
+}  // namespace mj

@@ -1,0 +1,216 @@
+#include "pipe/pipe_options.h"
+
+#include <fcntl.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "core/config_values.h"
+#include "core/field_name.h"
+#include "core/fields_file.h"
+
+namespace mj {
+namespace {
+
+constexpr std::uint64_t kMaxLineBytesLimit = 64ull << 20;  // bounds the companion's memory
+
+const char* kDescription =
+    "Sends each line a process writes to systemd-journald, with structured fields,\n"
+    "and optionally copies the raw output to size-rotated files.\n\n"
+    "  mesos-journald-pipe [OPTIONS] [--] COMMAND [ARG...]   run COMMAND, capture its stdout and stderr\n"
+    "  mesos-journald-pipe [OPTIONS] [--stream stdout|stderr] read standard input as one stream\n"
+    "  mesos-journald-pipe [OPTIONS] --stdout-fd N --stderr-fd M   read inherited fds\n";
+
+const char* kFooter =
+    "Every entry carries MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM=STDOUT|STDERR and the\n"
+    "--field/--fields-file fields. Lines longer than --max-line-bytes are split into entries\n"
+    "marked CONTAINER_PARTIAL_* (Docker's convention). Exit status: COMMAND's in command mode,\n"
+    "else 0 when everything was delivered, 1 when something was lost (reported on stderr),\n"
+    "2 for a usage error. See docs/ for the design, every flag and every field.";
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::from_errno("cannot read fields file " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+Status check_fd(int fd, const char* flag) {
+  if (fd < 0) return Error{std::string(flag) + " must be a non-negative file descriptor"};
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return Error{std::string(flag) + " " + std::to_string(fd) + " is not an open file descriptor"};
+  if ((flags & O_ACCMODE) == O_WRONLY)
+    return Error{std::string(flag) + " " + std::to_string(fd) + " is not open for reading"};
+  return Status::success();
+}
+
+ParsedCommandLine usage_error(const std::string& message) {
+  ParsedCommandLine r;
+  r.exit_code = 2;
+  r.output = "mesos-journald-pipe: " + message + "\nRun with --help for usage.\n";
+  return r;
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+  CLI::App app{kDescription, "mesos-journald-pipe"};
+  app.footer(kFooter);
+  app.prefix_command();  // the first positional starts COMMAND; the rest is its arguments
+  app.set_version_flag("--version", std::string("mesos-journald-pipe ") + MJ_VERSION);
+
+  std::string identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
+  std::string max_file_size = "10M", max_line_bytes = "48K", partial_flush = "1s", drain_timeout = "10s";
+  std::string stdout_priority, stderr_priority, priority;
+  std::vector<std::string> field_args;
+  unsigned max_files = 5;
+  int stdout_fd = -1, stderr_fd = -1;
+  bool no_journal = false, level_prefix = false;
+
+  app.add_option("-t,--identifier", identifier,
+                 "SYSLOG_IDENTIFIER of every entry (default: COMMAND's base name, else mesos-journald-pipe)");
+  app.add_option("--field", field_args, "extra journal field KEY=VALUE; repeatable")->type_name("KEY=VALUE");
+  app.add_option("--fields-file", fields_file, "JSON object of extra fields (see docs/fields.md); /dev/fd/N works")
+      ->type_name("PATH");
+  auto* ns_opt = app.add_option("--namespace", namespace_name,
+                                "journal namespace (socket /run/systemd/journal.NS/socket)")->type_name("NS");
+  app.add_option("--journal-socket", socket_path, "journald's native socket path (overrides --namespace)")
+      ->type_name("PATH")->excludes(ns_opt);
+  app.add_flag("--no-journal", no_journal, "do not send to journald; files only (needs --sandbox)");
+  app.add_option("--sandbox", sandbox, "also write DIR/stdout and DIR/stderr (stdin mode: the --stream's file)")
+      ->type_name("DIR");
+  app.add_option("--max-file-size", max_file_size, "rotate a file before it would exceed SIZE")
+      ->type_name("SIZE")->capture_default_str();
+  app.add_option("--max-files", max_files, "rotated files kept: NAME.1 (newest) .. NAME.N")->capture_default_str();
+  app.add_option("--max-line-bytes", max_line_bytes, "split longer lines into partial entries")
+      ->type_name("SIZE")->capture_default_str();
+  app.add_option("-p,--priority", priority, "priority of both streams (as systemd-cat)")->type_name("LEVEL");
+  app.add_option("--stdout-priority", stdout_priority, "priority of stdout lines (default info)")->type_name("LEVEL");
+  app.add_option("--stderr-priority", stderr_priority, "priority of stderr lines (default err)")->type_name("LEVEL");
+  app.add_flag("--level-prefix", level_prefix, "a leading <N> (0..7) sets the line's priority and is removed");
+  auto* stream_opt = app.add_option("--stream", stream, "stdin mode: which stream standard input is")
+                         ->check(CLI::IsMember({"stdout", "stderr"}))->capture_default_str();
+  auto* out_fd_opt = app.add_option("--stdout-fd", stdout_fd, "read the container's stdout from inherited fd N")
+                         ->type_name("N");
+  auto* err_fd_opt = app.add_option("--stderr-fd", stderr_fd, "read the container's stderr from inherited fd M")
+                         ->type_name("M");
+  stream_opt->excludes(out_fd_opt)->excludes(err_fd_opt);
+  app.add_option("--flush-partial-after", partial_flush,
+                 "send an unterminated line as a partial entry after this long without input; 0: never")
+      ->type_name("DURATION")->capture_default_str();
+  app.add_option("--drain-timeout", drain_timeout,
+                 "on SIGTERM, how long to keep delivering what was read before giving up")
+      ->type_name("DURATION")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    ParsedCommandLine r;
+    r.output = e.get_name() == "CallForVersion" ? std::string("mesos-journald-pipe ") + MJ_VERSION + "\n"
+                                                : app.help();
+    return r;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  PipeOptions o;
+  std::vector<std::string> rest = app.remaining();
+  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  bool fd_mode = out_fd_opt->count() > 0 || err_fd_opt->count() > 0;
+  if (!rest.empty() && fd_mode) return usage_error("COMMAND cannot be combined with --stdout-fd/--stderr-fd");
+  if (!rest.empty() && stream_opt->count() > 0) return usage_error("COMMAND cannot be combined with --stream");
+  if (!rest.empty()) {
+    o.mode = InputMode::kCommand;
+    o.command = rest;
+  } else if (fd_mode) {
+    o.mode = InputMode::kFds;
+    if (out_fd_opt->count()) {
+      if (Status s = check_fd(stdout_fd, "--stdout-fd"); !s) return usage_error(s.error().message);
+      o.stdout_fd = stdout_fd;
+    }
+    if (err_fd_opt->count()) {
+      if (Status s = check_fd(stderr_fd, "--stderr-fd"); !s) return usage_error(s.error().message);
+      o.stderr_fd = stderr_fd;
+    }
+    if (o.stdout_fd >= 0 && o.stdout_fd == o.stderr_fd) return usage_error("--stdout-fd and --stderr-fd are the same fd");
+  } else {
+    o.mode = InputMode::kStdin;
+    o.stdin_stream = stream == "stderr" ? StreamKind::kStderr : StreamKind::kStdout;
+  }
+
+  if (identifier.empty()) {
+    if (o.mode == InputMode::kCommand) {
+      const std::string& cmd = o.command.front();
+      identifier = cmd.substr(cmd.find_last_of('/') == std::string::npos ? 0 : cmd.find_last_of('/') + 1);
+    }
+    if (identifier.empty()) identifier = "mesos-journald-pipe";
+  }
+  if (Status s = check_identifier(identifier); !s) return usage_error("--identifier: " + s.error().message);
+  o.identifier = identifier;
+
+  if (!fields_file.empty()) {
+    auto text = read_file(fields_file);
+    if (!text) return usage_error(text.error().message);
+    auto parsed = parse_fields_json(*text);
+    if (!parsed) return usage_error(fields_file + ": " + parsed.error().message);
+    o.fields = std::move(*parsed);
+  }
+  for (const std::string& arg : field_args) {
+    auto eq = arg.find('=');
+    if (eq == std::string::npos) return usage_error("--field " + arg + ": expected KEY=VALUE");
+    std::string name = arg.substr(0, eq);
+    if (Status s = check_user_field_name(name); !s) return usage_error("--field: " + s.error().message);
+    o.fields.push_back(Field{name, arg.substr(eq + 1)});
+  }
+
+  o.journal = !no_journal;
+  if (no_journal && sandbox.empty()) return usage_error("--no-journal needs --sandbox: there would be nowhere to write");
+  if (!namespace_name.empty()) {
+    if (Status s = check_namespace(namespace_name); !s) return usage_error("--namespace: " + s.error().message);
+  }
+  o.socket_path = socket_path.empty() ? namespace_socket_path(namespace_name) : socket_path;
+  if (!sandbox.empty()) o.sandbox = sandbox;
+
+  auto file_size = parse_size(max_file_size);
+  if (!file_size) return usage_error("--max-file-size: " + file_size.error().message);
+  if (*file_size == 0) return usage_error("--max-file-size must be at least 1 byte");
+  o.rotation.max_file_size = *file_size;
+  if (max_files > 1000) return usage_error("--max-files must be at most 1000");
+  o.rotation.max_files = max_files;
+
+  auto line_bytes = parse_size(max_line_bytes);
+  if (!line_bytes) return usage_error("--max-line-bytes: " + line_bytes.error().message);
+  if (*line_bytes == 0 || *line_bytes > kMaxLineBytesLimit)
+    return usage_error("--max-line-bytes must be between 1 byte and 64M");
+  o.pump.max_line_bytes = static_cast<std::size_t>(*line_bytes);
+
+  auto set_priority = [](const std::string& text, const char* flag, int& out) -> Status {
+    if (text.empty()) return Status::success();
+    auto p = parse_priority(text);
+    if (!p) return Error{std::string(flag) + ": " + p.error().message};
+    out = *p;
+    return Status::success();
+  };
+  if (Status s = set_priority(priority, "--priority", o.stdout_priority); !s) return usage_error(s.error().message);
+  if (Status s = set_priority(priority, "--priority", o.stderr_priority); !s) return usage_error(s.error().message);
+  if (Status s = set_priority(stdout_priority, "--stdout-priority", o.stdout_priority); !s)
+    return usage_error(s.error().message);
+  if (Status s = set_priority(stderr_priority, "--stderr-priority", o.stderr_priority); !s)
+    return usage_error(s.error().message);
+  o.level_prefix = level_prefix;
+
+  auto flush = parse_duration(partial_flush);
+  if (!flush) return usage_error("--flush-partial-after: " + flush.error().message);
+  o.pump.partial_flush = *flush;
+  auto drain = parse_duration(drain_timeout);
+  if (!drain) return usage_error("--drain-timeout: " + drain.error().message);
+  o.pump.drain_timeout = *drain;
+
+  ParsedCommandLine r;
+  r.options = std::move(o);
+  return r;
+}
+
+}  // namespace mj

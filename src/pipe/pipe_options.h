@@ -1,0 +1,50 @@
+// Command line of mesos-journald-pipe, parsed and validated into plain values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/entry_template.h"
+#include "core/result.h"
+#include "core/rotating_file.h"
+#include "core/stream_pump.h"
+
+namespace mj {
+
+enum class InputMode {
+  kCommand,  // run COMMAND with its stdout and stderr on pipes
+  kStdin,    // standard input is one stream
+  kFds,      // inherited fds (the Mesos module's way)
+};
+
+struct PipeOptions {
+  InputMode mode = InputMode::kStdin;
+  std::vector<std::string> command;
+  StreamKind stdin_stream = StreamKind::kStdout;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+
+  std::string identifier;
+  std::vector<Field> fields;
+  bool journal = true;
+  std::string socket_path;
+  std::optional<std::string> sandbox;
+  RotationPolicy rotation;
+  int stdout_priority = 6;
+  int stderr_priority = 3;
+  bool level_prefix = false;
+  PumpOptions pump;
+};
+
+// Either options to run with, or an exit code with what to print (help, version, or a
+// usage error).
+struct ParsedCommandLine {
+  std::optional<PipeOptions> options;
+  int exit_code = 0;
+  std::string output;  // for stdout on success (help/version), stderr on error
+};
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace mj
