@@ -11,7 +11,8 @@
 namespace mj {
 namespace {
 
-constexpr int kCreateFlags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+// Read access too: an open line is copied back out of the file when it moves on rotation.
+constexpr int kCreateFlags = O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
 constexpr mode_t kFileMode = 0644;
 
 std::string rotated_name(const std::string& name, unsigned i) { return name + "." + std::to_string(i); }

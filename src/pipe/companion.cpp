@@ -186,7 +186,8 @@ int run_companion(const PipeOptions& o) {
     tmpl.fields = o.fields;
     std::optional<RotatingFile> file;
     if (sandbox_dir) {
-      auto opened = RotatingFile::open(sandbox_dir.get(), stream_file_name(in.kind), o.rotation, diag);
+      auto opened = RotatingFile::open(sandbox_dir.get(), stream_file_name(in.kind),
+                                       in.kind == StreamKind::kStdout ? o.stdout_rotation : o.stderr_rotation, diag);
       if (!opened) {
         diag.report(opened.error().message);
         return kExitSetup;

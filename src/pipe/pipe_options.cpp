@@ -63,15 +63,18 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   std::string identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
   std::string max_file_size = "10M", max_line_bytes = "48K", partial_flush = "1s", drain_timeout = "10s";
-  std::string stdout_priority, stderr_priority, priority;
+  std::string stdout_priority, stderr_priority, priority, max_stdout_size, max_stderr_size;
   std::vector<std::string> field_args;
   unsigned max_files = 5;
   int stdout_fd = -1, stderr_fd = -1;
   bool no_journal = false, level_prefix = false;
 
-  app.add_option("-t,--identifier", identifier,
+  auto* identifier_opt = app.add_option("-t,--identifier", identifier,
                  "SYSLOG_IDENTIFIER of every entry (default: COMMAND's base name, else mesos-journald-pipe)");
-  app.add_option("--field", field_args, "extra journal field KEY=VALUE; repeatable")->type_name("KEY=VALUE");
+  app.add_option("--field", field_args, "extra journal field KEY=VALUE; repeatable")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false)  // one value per --field; what follows may be COMMAND
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--fields-file", fields_file, "JSON object of extra fields (see docs/fields.md); /dev/fd/N works")
       ->type_name("PATH");
   auto* ns_opt = app.add_option("--namespace", namespace_name,
@@ -83,6 +86,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("DIR");
   app.add_option("--max-file-size", max_file_size, "rotate a file before it would exceed SIZE")
       ->type_name("SIZE")->capture_default_str();
+  app.add_option("--max-stdout-size", max_stdout_size, "--max-file-size for stdout only")->type_name("SIZE");
+  app.add_option("--max-stderr-size", max_stderr_size, "--max-file-size for stderr only")->type_name("SIZE");
   app.add_option("--max-files", max_files, "rotated files kept: NAME.1 (newest) .. NAME.N")->capture_default_str();
   app.add_option("--max-line-bytes", max_line_bytes, "split longer lines into partial entries")
       ->type_name("SIZE")->capture_default_str();
@@ -117,7 +122,13 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   PipeOptions o;
   std::vector<std::string> rest = app.remaining();
-  if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
+  if (!rest.empty() && rest.front() == "--") {
+    rest.erase(rest.begin());
+  } else if (!rest.empty() && rest.front().size() > 1 && rest.front()[0] == '-') {
+    // prefix_command() hands unknown options on as the command; a command whose name
+    // starts with '-' must follow "--".
+    return usage_error("unknown option " + rest.front());
+  }
   bool fd_mode = out_fd_opt->count() > 0 || err_fd_opt->count() > 0;
   if (!rest.empty() && fd_mode) return usage_error("COMMAND cannot be combined with --stdout-fd/--stderr-fd");
   if (!rest.empty() && stream_opt->count() > 0) return usage_error("COMMAND cannot be combined with --stream");
@@ -140,6 +151,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     o.stdin_stream = stream == "stderr" ? StreamKind::kStderr : StreamKind::kStdout;
   }
 
+  if (identifier_opt->count() > 0 && identifier.empty()) return usage_error("--identifier: empty identifier");
   if (identifier.empty()) {
     if (o.mode == InputMode::kCommand) {
       const std::string& cmd = o.command.front();
@@ -173,12 +185,22 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   o.socket_path = socket_path.empty() ? namespace_socket_path(namespace_name) : socket_path;
   if (!sandbox.empty()) o.sandbox = sandbox;
 
-  auto file_size = parse_size(max_file_size);
-  if (!file_size) return usage_error("--max-file-size: " + file_size.error().message);
-  if (*file_size == 0) return usage_error("--max-file-size must be at least 1 byte");
-  o.rotation.max_file_size = *file_size;
+  auto file_size = [](const std::string& text, const char* flag, std::uint64_t fallback) -> Result<std::uint64_t> {
+    if (text.empty()) return fallback;
+    auto size = parse_size(text);
+    if (!size) return Error{std::string(flag) + ": " + size.error().message};
+    if (*size == 0) return Error{std::string(flag) + " must be at least 1 byte"};
+    return *size;
+  };
+  auto common_size = file_size(max_file_size, "--max-file-size", 0);
+  if (!common_size) return usage_error(common_size.error().message);
+  auto stdout_size = file_size(max_stdout_size, "--max-stdout-size", *common_size);
+  if (!stdout_size) return usage_error(stdout_size.error().message);
+  auto stderr_size = file_size(max_stderr_size, "--max-stderr-size", *common_size);
+  if (!stderr_size) return usage_error(stderr_size.error().message);
   if (max_files > 1000) return usage_error("--max-files must be at most 1000");
-  o.rotation.max_files = max_files;
+  o.stdout_rotation = RotationPolicy{*stdout_size, max_files};
+  o.stderr_rotation = RotationPolicy{*stderr_size, max_files};
 
   auto line_bytes = parse_size(max_line_bytes);
   if (!line_bytes) return usage_error("--max-line-bytes: " + line_bytes.error().message);

@@ -30,7 +30,8 @@ struct PipeOptions {
   bool journal = true;
   std::string socket_path;
   std::optional<std::string> sandbox;
-  RotationPolicy rotation;
+  RotationPolicy stdout_rotation;
+  RotationPolicy stderr_rotation;
   int stdout_priority = 6;
   int stderr_priority = 3;
   bool level_prefix = false;

@@ -1,0 +1,73 @@
+#include "logger/container_io.h"
+
+#include "logger/container_naming.h"
+#include "logger/field_derivation.h"
+#include "logger/overrides.h"
+#include "logger/sandbox_ids.h"
+
+namespace mj {
+
+std::vector<std::string> companion_options(const LoggerConfig& c, const std::string& identifier,
+                                           const std::string& journal_namespace, const std::string& sandbox_dir) {
+  // "--name=value" throughout: a value taken from a task (the identifier) that starts
+  // with '-' must not be read as an option.
+  std::vector<std::string> args = {"--identifier=" + identifier};
+  if (!journal_namespace.empty()) args.push_back("--namespace=" + journal_namespace);
+  if (writes_sandbox(c.destination)) args.push_back("--sandbox=" + sandbox_dir);
+  if (!writes_journal(c.destination)) args.push_back("--no-journal");
+  args.push_back("--max-stdout-size=" + std::to_string(c.max_stdout_size));
+  args.push_back("--max-stderr-size=" + std::to_string(c.max_stderr_size));
+  args.push_back("--max-files=" + std::to_string(c.max_files));
+  args.push_back("--max-line-bytes=" + std::to_string(c.max_line_bytes));
+  return args;
+}
+
+CgroupPlacement cgroup_placement_for(const LoggerConfig& config) {
+  CgroupPlacement p;
+  p.enabled = config.cgroup_placement == CgroupPlacementMode::kAuto;
+  p.root = config.cgroup_root;
+  return p;
+}
+
+Result<PreparedIO> prepare_container_io(const LoggerConfig& config, ContainerMetadata metadata,
+                                        const CgroupPlacement& placement) {
+  PreparedIO io;
+  if (metadata.sandbox_dir.empty() || metadata.sandbox_dir.front() != '/')
+    return Error{"the container's sandbox directory '" + metadata.sandbox_dir + "' is not an absolute path"};
+  if (metadata.debug_class) {
+    io.kind = PreparedIO::Kind::kPaths;
+    io.stdout_path = metadata.sandbox_dir + "/stdout";
+    io.stderr_path = metadata.sandbox_dir + "/stderr";
+    io.effective = config;
+    return io;
+  }
+
+  auto effective = apply_overrides(config, metadata.environment);
+  if (!effective) return effective.error();
+  io.effective = std::move(*effective);
+  const LoggerConfig& c = io.effective;
+
+  complete_from_sandbox(metadata);
+  io.identifier = resolve_identifier(c.identifier_template, metadata);
+  if (writes_journal(c.destination)) {
+    auto ns = resolve_namespace(c.namespace_template, metadata);
+    if (!ns) return ns.error();
+    io.journal_namespace = std::move(*ns);
+  }
+  DerivedFields derived = derive_fields(metadata, c);
+  io.warnings = std::move(derived.warnings);
+
+  CompanionCommand command;
+  command.path = c.companion_path;
+  command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir);
+  command.fields = std::move(derived.fields);
+  auto launched = launch_companion(command, placement);
+  if (!launched) return Error{"cannot start the container's logger: " + launched.error().message};
+  io.stdout_fd = std::move(launched->stdout_write);
+  io.stderr_fd = std::move(launched->stderr_write);
+  io.companion_pid = launched->pid;
+  for (std::string& w : launched->warnings) io.warnings.push_back(std::move(w));
+  return io;
+}
+
+}  // namespace mj

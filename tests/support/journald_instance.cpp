@@ -1,0 +1,159 @@
+#include "journald_instance.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace mj::test {
+namespace {
+
+constexpr const char* kJournald = "/lib/systemd/systemd-journald";
+
+std::string machine_id() {
+  std::ifstream in("/etc/machine-id");
+  std::string id;
+  in >> id;
+  return id;
+}
+
+std::string config_path(const std::string& name) { return "/etc/systemd/journald@" + name + ".conf"; }
+
+bool can_connect(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::string field(const JournalEntry& e, const std::string& name) {
+  auto it = e.find(name);
+  return it == e.end() || it->second.empty() ? "<missing>" : it->second.front();
+}
+
+std::string journald_unavailable_reason() {
+  if (::geteuid() != 0)
+    return "needs root: it starts a private systemd-journald namespace instance, which binds its sockets under "
+           "/run/systemd and writes under /run/log/journal";
+  if (::access(kJournald, X_OK) != 0) return std::string("needs ") + kJournald + " (Debian package systemd)";
+  if (machine_id().empty()) return "needs /etc/machine-id (journald names its directories after it)";
+  return "";
+}
+
+JournaldInstance::JournaldInstance(const std::string& name_hint) {
+  static std::atomic<int> counter{0};
+  name_ = "mjt-" + name_hint + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  // Volatile storage: fast, and nothing is left on disk if a test run is killed.
+  std::filesystem::create_directories("/etc/systemd");
+  std::ofstream(config_path(name_)) << "[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\n"
+                                       "RuntimeMaxUse=2G\nRuntimeMaxFileSize=256M\n";
+  start();
+}
+
+JournaldInstance::~JournaldInstance() {
+  stop(SIGTERM);
+  std::error_code ec;
+  std::filesystem::remove(config_path(name_), ec);
+  std::filesystem::remove_all("/run/systemd/journal." + name_, ec);
+  std::filesystem::remove_all("/run/log/journal/" + machine_id() + "." + name_, ec);
+  std::filesystem::remove_all("/var/log/journal/" + machine_id() + "." + name_, ec);
+}
+
+std::string JournaldInstance::socket_path() const { return "/run/systemd/journal." + name_ + "/socket"; }
+
+void JournaldInstance::start() {
+  if (pid_ > 0) return;
+  std::string log = "/tmp/" + name_ + ".journald.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  const char* argv[] = {kJournald, name_.c_str(), nullptr};
+  int rc = ::posix_spawn(&pid_, kJournald, &actions, &attr, const_cast<char**>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error(std::string("cannot start journald: ") + std::strerror(rc));
+  for (int i = 0; i < 500; ++i) {
+    if (can_connect(socket_path())) return;
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("journald exited at start; see " + log);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("journald socket " + socket_path() + " did not appear");
+}
+
+void JournaldInstance::stop(int signo) {
+  if (pid_ <= 0) return;
+  ::kill(pid_, signo);
+  int status;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  // A dead journald leaves its socket file behind; remove it so that senders see the
+  // outage as production would after a crash and cleanup.
+  ::unlink(socket_path().c_str());
+}
+
+std::vector<JournalEntry> JournaldInstance::entries(const std::vector<std::string>& matches, std::size_t at_least,
+                                                    std::chrono::milliseconds timeout) const {
+  std::vector<JournalEntry> out;
+  sd_journal* j = nullptr;
+  int r = sd_journal_open_namespace(&j, name_.c_str(), 0);
+  if (r < 0) throw std::runtime_error("sd_journal_open_namespace: " + std::string(std::strerror(-r)));
+  sd_journal_set_data_threshold(j, 0);  // whole values, however large
+  for (const std::string& m : matches) sd_journal_add_match(j, m.data(), m.size());
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    r = sd_journal_next(j);
+    if (r < 0) break;
+    if (r > 0) {
+      JournalEntry e;
+      const void* data;
+      size_t len;
+      SD_JOURNAL_FOREACH_DATA(j, data, len) {
+        std::string_view kv(static_cast<const char*>(data), len);
+        auto eq = kv.find('=');
+        if (eq == std::string_view::npos) continue;
+        e[std::string(kv.substr(0, eq))].emplace_back(kv.substr(eq + 1));
+      }
+      out.push_back(std::move(e));
+      continue;
+    }
+    if (out.size() >= at_least || std::chrono::steady_clock::now() >= deadline) break;
+    sd_journal_wait(j, 100000);
+  }
+  sd_journal_close(j);
+  return out;
+}
+
+}  // namespace mj::test

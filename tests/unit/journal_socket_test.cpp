@@ -1,0 +1,132 @@
+#include "core/journal_socket.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "datagram_receiver.h"
+#include "native_parser.h"
+#include "temp_dir.h"
+
+namespace mj {
+namespace {
+
+class CollectDiag : public Diagnostics {
+ public:
+  void report(std::string_view m) override { messages.emplace_back(m); }
+  std::vector<std::string> messages;
+};
+
+class DeadlineIn : public WaitControl {
+ public:
+  explicit DeadlineIn(std::chrono::milliseconds d) : deadline_(Clock::now() + d) {}
+  int interrupt_fd() const override { return -1; }
+  void on_interrupt() override {}
+  std::optional<Clock::time_point> deadline() const override { return deadline_; }
+
+ private:
+  Clock::time_point deadline_;
+};
+
+struct iovec iov_of(const std::string& s) { return {const_cast<char*>(s.data()), s.size()}; }
+
+TEST(JournalSocket, SendsOneDatagramPerEntry) {
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  std::string a = "A=1\n", b = "MESSAGE=hi\n";
+  struct iovec iov[2] = {iov_of(a), iov_of(b)};
+  EXPECT_EQ(sock.send(iov, 2, forever), SendOutcome::kSent);
+  auto got = rx.receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, "A=1\nMESSAGE=hi\n");
+  EXPECT_FALSE(rx.last_was_memfd());
+  EXPECT_TRUE(diag.messages.empty());
+}
+
+TEST(JournalSocket, WaitsForAnAbsentJournaldAndDeliversWhenItAppears) {
+  test::TempDir dir;
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  std::optional<test::DatagramReceiver> rx;
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    rx.emplace(dir.file("socket"));
+  });
+  WaitForever forever;
+  std::string m = "MESSAGE=late\n";
+  struct iovec iov = iov_of(m);
+  auto start = Clock::now();
+  EXPECT_EQ(sock.send(&iov, 1, forever), SendOutcome::kSent);
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(250));
+  later.join();
+  auto got = rx->receive();
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, m);
+  ASSERT_EQ(diag.messages.size(), 2u);
+  EXPECT_NE(diag.messages[0].find("unavailable"), std::string::npos);
+  EXPECT_NE(diag.messages[1].find("available again"), std::string::npos);
+}
+
+TEST(JournalSocket, GivesUpAtTheDeadlineWhenNobodyListens) {
+  test::TempDir dir;
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  DeadlineIn soon(std::chrono::milliseconds(100));
+  std::string m = "MESSAGE=x\n";
+  struct iovec iov = iov_of(m);
+  EXPECT_EQ(sock.send(&iov, 1, soon), SendOutcome::kGaveUp);
+}
+
+TEST(JournalSocket, FullQueueBlocksUntilTheReaderCatchesUp) {
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  std::string m = "MESSAGE=" + std::string(1000, 'x') + "\n";
+  struct iovec iov = iov_of(m);
+  // Fill the queue (net.unix.max_dgram_qlen datagrams at most), then check that the
+  // next send waits rather than fails.
+  std::size_t sent = 0;
+  for (; sent < 100000; ++sent) {
+    DeadlineIn now(std::chrono::milliseconds(0));
+    if (sock.send(&iov, 1, now) != SendOutcome::kSent) break;
+  }
+  ASSERT_LT(sent, 100000u) << "the queue never filled";
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (std::size_t i = 0; i <= sent; ++i) ASSERT_TRUE(rx.receive());
+  });
+  EXPECT_EQ(sock.send(&iov, 1, forever), SendOutcome::kSent);
+  reader.join();
+  EXPECT_GE(sock.stats().waits_full, 1u);
+}
+
+TEST(JournalSocket, EntriesTooLargeForADatagramGoThroughASealedMemfd) {
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  std::string head = "MESSAGE\n";
+  std::string body(40u << 20, 'z');
+  char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<char>((body.size() >> (8 * i)) & 0xff);
+  std::string len_s(len, 8), tail = "\n";
+  struct iovec iov[4] = {iov_of(head), iov_of(len_s), iov_of(body), iov_of(tail)};
+  EXPECT_EQ(sock.send(iov, 4, forever), SendOutcome::kSent);
+  auto got = rx.receive();
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(rx.last_was_memfd());
+  auto fields = test::parse_native(*got);
+  ASSERT_TRUE(fields);
+  ASSERT_EQ(fields->size(), 1u);
+  EXPECT_EQ((*fields)[0].second.size(), body.size());
+  EXPECT_EQ(sock.stats().memfd_entries, 1u);
+}
+
+}  // namespace
+}  // namespace mj

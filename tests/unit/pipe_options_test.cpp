@@ -1,0 +1,124 @@
+#include "pipe/pipe_options.h"
+
+#include <gtest/gtest.h>
+
+#include "temp_dir.h"
+
+namespace mj {
+namespace {
+
+ParsedCommandLine parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "mesos-journald-pipe");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+void expect_usage_error(std::vector<std::string> args, const std::string& says) {
+  ParsedCommandLine r = parse(args);
+  EXPECT_FALSE(r.options);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find(says), std::string::npos) << r.output << " for " << (args.empty() ? "" : args[0]) << " " << (args.size() > 1 ? args[1] : "");
+}
+
+TEST(PipeOptions, Defaults) {
+  ParsedCommandLine r = parse({});
+  ASSERT_TRUE(r.options);
+  const PipeOptions& o = *r.options;
+  EXPECT_EQ(o.mode, InputMode::kStdin);
+  EXPECT_EQ(o.stdin_stream, StreamKind::kStdout);
+  EXPECT_EQ(o.identifier, "mesos-journald-pipe");
+  EXPECT_EQ(o.socket_path, "/run/systemd/journal/socket");
+  EXPECT_EQ(o.stdout_priority, 6);
+  EXPECT_EQ(o.stderr_priority, 3);
+  EXPECT_EQ(o.stdout_rotation.max_file_size, 10u << 20);
+  EXPECT_EQ(o.stdout_rotation.max_files, 5u);
+  EXPECT_EQ(o.pump.max_line_bytes, 48u * 1024);
+  EXPECT_TRUE(o.journal);
+  EXPECT_FALSE(o.sandbox);
+}
+
+TEST(PipeOptions, CommandModeTakesEverythingAfterTheCommand) {
+  ParsedCommandLine r = parse({"--field", "A=1", "/usr/bin/env", "-i", "--field", "x"});
+  ASSERT_TRUE(r.options) << r.output;
+  EXPECT_EQ(r.options->mode, InputMode::kCommand);
+  EXPECT_EQ(r.options->command, (std::vector<std::string>{"/usr/bin/env", "-i", "--field", "x"}));
+  EXPECT_EQ(r.options->identifier, "env");
+  ASSERT_EQ(r.options->fields.size(), 1u);
+  r = parse({"-t", "id", "--", "ls", "-l"});
+  ASSERT_TRUE(r.options) << r.output;
+  EXPECT_EQ(r.options->command, (std::vector<std::string>{"ls", "-l"}));
+  EXPECT_EQ(r.options->identifier, "id");
+}
+
+TEST(PipeOptions, ValuesAreParsed) {
+  ParsedCommandLine r =
+      parse({"--namespace", "ns1", "--max-file-size", "1M", "--max-stderr-size", "2K", "--max-files", "0",
+             "--max-line-bytes", "16K", "--stdout-priority", "debug", "--stderr-priority", "4",
+             "--flush-partial-after", "250ms", "--drain-timeout", "0", "--stream", "stderr", "--field", "A=x=y"});
+  ASSERT_TRUE(r.options) << r.output;
+  const PipeOptions& o = *r.options;
+  EXPECT_EQ(o.socket_path, "/run/systemd/journal.ns1/socket");
+  EXPECT_EQ(o.stdout_rotation.max_file_size, 1u << 20);
+  EXPECT_EQ(o.stderr_rotation.max_file_size, 2048u);
+  EXPECT_EQ(o.stderr_rotation.max_files, 0u);
+  EXPECT_EQ(o.pump.max_line_bytes, 16384u);
+  EXPECT_EQ(o.stdout_priority, 7);
+  EXPECT_EQ(o.stderr_priority, 4);
+  EXPECT_EQ(o.pump.partial_flush.count(), 250);
+  EXPECT_EQ(o.pump.drain_timeout.count(), 0);
+  EXPECT_EQ(o.stdin_stream, StreamKind::kStderr);
+  EXPECT_EQ(o.fields[0].value, "x=y");
+}
+
+TEST(PipeOptions, PriorityFlagSetsBothStreams) {
+  ParsedCommandLine r = parse({"-p", "notice", "--stderr-priority", "crit"});
+  ASSERT_TRUE(r.options);
+  EXPECT_EQ(r.options->stdout_priority, 5);
+  EXPECT_EQ(r.options->stderr_priority, 2);
+}
+
+TEST(PipeOptions, FieldsFileAndFieldsCombine) {
+  test::TempDir dir;
+  test::write_file(dir.file("f.json"), R"({"FROM_FILE": "v"})");
+  ParsedCommandLine r = parse({"--fields-file", dir.file("f.json"), "--field", "FROM_ARG=w"});
+  ASSERT_TRUE(r.options) << r.output;
+  ASSERT_EQ(r.options->fields.size(), 2u);
+  EXPECT_EQ(r.options->fields[0].name, "FROM_FILE");
+  EXPECT_EQ(r.options->fields[1].name, "FROM_ARG");
+}
+
+TEST(PipeOptions, UsageErrors) {
+  expect_usage_error({"--field", "lower=x"}, "A-Z");
+  expect_usage_error({"--field", "MESSAGE=x"}, "reserved");
+  expect_usage_error({"--field", "_PID=1"}, "journald");
+  expect_usage_error({"--field", "NOEQUALS"}, "KEY=VALUE");
+  expect_usage_error({"--fields-file", "/nonexistent/x.json"}, "cannot read fields file");
+  expect_usage_error({"--namespace", "a/b"}, "--namespace");
+  expect_usage_error({"--namespace", "a", "--journal-socket", "/x"}, "excludes");
+  expect_usage_error({"--max-file-size", "0"}, "at least 1 byte");
+  expect_usage_error({"--max-file-size", "ten"}, "invalid size");
+  expect_usage_error({"--max-line-bytes", "65M"}, "64M");
+  expect_usage_error({"--stdout-priority", "loud"}, "invalid priority");
+  expect_usage_error({"--flush-partial-after", "soon"}, "invalid duration");
+  expect_usage_error({"--stream", "stdin"}, "--stream");
+  expect_usage_error({"--no-journal"}, "needs --sandbox");
+  expect_usage_error({"--stdout-fd", "987"}, "not an open file descriptor");
+  expect_usage_error({"--stdout-fd", "0", "ls"}, "cannot be combined");
+  expect_usage_error({"--stream", "stdout", "ls"}, "cannot be combined");
+  expect_usage_error({"-t", ""}, "identifier");
+  expect_usage_error({"--bogus"}, "bogus");
+}
+
+TEST(PipeOptions, HelpAndVersionExitZero) {
+  ParsedCommandLine r = parse({"--help"});
+  EXPECT_FALSE(r.options);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--max-line-bytes"), std::string::npos);
+  r = parse({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("mesos-journald-pipe "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mj
