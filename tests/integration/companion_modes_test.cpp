@@ -1,1 +1,137 @@
-#include <gtest/gtest.h>
+// Command mode, inherited-fd mode, idle flush of partial lines and draining on SIGTERM.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "companion_fixture.h"
+
+namespace mj::test {
+namespace {
+
+TEST_F(CompanionTest, CommandModeCapturesBothStreamsAndReturnsTheExitStatus) {
+  RunResult r = run(pipe_args({"--sandbox", sandbox_.path(), "--", "/bin/sh", "-c",
+                               "echo to-out; echo to-err >&2; exit 7"}));
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto out = entries(1, {"STREAM=STDOUT"});
+  auto err = entries(1, {"STREAM=STDERR"});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(err.size(), 1u);
+  EXPECT_EQ(field(out[0], "MESSAGE"), "to-out");
+  EXPECT_EQ(field(out[0], "PRIORITY"), "6");
+  EXPECT_EQ(field(out[0], "SYSLOG_IDENTIFIER"), "sh");
+  EXPECT_EQ(field(err[0], "MESSAGE"), "to-err");
+  EXPECT_EQ(field(err[0], "PRIORITY"), "3");
+  EXPECT_EQ(read_file(sandbox_.file("stdout")), "to-out\n");
+  EXPECT_EQ(read_file(sandbox_.file("stderr")), "to-err\n");
+}
+
+TEST_F(CompanionTest, CommandKilledBySignalGives128PlusSignal) {
+  RunResult r = run(pipe_args({"--", "/bin/sh", "-c", "echo bye; kill -9 $$"}));
+  EXPECT_EQ(r.exit_code, 128 + 9) << r.err;
+  EXPECT_EQ(entries(1).size(), 1u);
+}
+
+TEST_F(CompanionTest, MissingCommandGives127) {
+  RunResult r = run(pipe_args({"--", "/nonexistent/cmd"}));
+  EXPECT_EQ(r.exit_code, 127);
+  EXPECT_NE(r.err.find("cannot run /nonexistent/cmd"), std::string::npos) << r.err;
+}
+
+TEST_F(CompanionTest, SigtermIsForwardedToTheCommand) {
+  TempDir dir;
+  std::string ready = dir.file("ready");
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  pid_t pid = spawn(pipe_args({"--", "/bin/sh", "-c",
+                               "trap 'echo got-term; exit 5' TERM; touch " + ready + "; while :; do sleep 0.05; done"}),
+                    {{1, out[1]}});
+  ::close(out[1]);
+  for (int i = 0; i < 200 && ::access(ready.c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 5);
+  ::close(out[0]);
+  auto es = entries(1);
+  ASSERT_EQ(es.size(), 1u);
+  EXPECT_EQ(field(es[0], "MESSAGE"), "got-term");
+}
+
+TEST_F(CompanionTest, InheritedFdsCarryBothStreams) {
+  int out[2], err[2];
+  ASSERT_EQ(::pipe(out), 0);
+  ASSERT_EQ(::pipe(err), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--stderr-fd", "4", "-t", "task", "--sandbox", sandbox_.path()}),
+                    {{3, out[0]}, {4, err[0]}});
+  ::close(out[0]);
+  ::close(err[0]);
+  std::string o = "o1\no2\n", e = "e1\n";
+  ASSERT_EQ(::write(out[1], o.data(), o.size()), static_cast<ssize_t>(o.size()));
+  ASSERT_EQ(::write(err[1], e.data(), e.size()), static_cast<ssize_t>(e.size()));
+  ::close(out[1]);
+  ::close(err[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+  auto so = entries(2, {"STREAM=STDOUT"});
+  auto se = entries(1, {"STREAM=STDERR"});
+  ASSERT_EQ(so.size(), 2u);
+  ASSERT_EQ(se.size(), 1u);
+  EXPECT_EQ(field(so[1], "MESSAGE"), "o2");
+  EXPECT_EQ(field(se[0], "MESSAGE"), "e1");
+  EXPECT_EQ(field(se[0], "SYSLOG_IDENTIFIER"), "task");
+  EXPECT_EQ(read_file(sandbox_.file("stdout")), o);
+  EXPECT_EQ(read_file(sandbox_.file("stderr")), e);
+}
+
+TEST_F(CompanionTest, PromptWithoutNewlineIsFlushedWhenIdle) {
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--flush-partial-after", "200ms"}), {{3, in[0]}});
+  ::close(in[0]);
+  ASSERT_EQ(::write(in[1], "Password: ", 10), 10);
+  auto es = entries(1);
+  ASSERT_EQ(es.size(), 1u) << "the prompt was not flushed while the pipe stayed open";
+  EXPECT_EQ(field(es[0], "MESSAGE"), "Password: ");
+  EXPECT_EQ(field(es[0], "CONTAINER_PARTIAL_MESSAGE"), "true");
+  EXPECT_EQ(field(es[0], "CONTAINER_PARTIAL_ORDINAL"), "1");
+  ASSERT_EQ(::write(in[1], "ok\n", 3), 3);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+  es = entries(2);
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(field(es[1], "MESSAGE"), "ok");
+  EXPECT_EQ(field(es[1], "CONTAINER_PARTIAL_LAST"), "true");
+  EXPECT_EQ(field(es[1], "CONTAINER_PARTIAL_ID"), field(es[0], "CONTAINER_PARTIAL_ID"));
+}
+
+TEST_F(CompanionTest, SigtermDrainsWhatThePipeHoldsAndExitsZero) {
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::fcntl(in[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+  // Fill the pipe before the companion runs, so that SIGTERM finds it full.
+  std::string data;
+  for (int i = 0; i < 5000; ++i) data += "queued " + std::to_string(i) + "\n";
+  ASSERT_EQ(::write(in[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(::write(in[1], "partial", 7), 7);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
+  ::close(in[0]);
+  ASSERT_GE(entries(1).size(), 1u);  // running, with its signal handling in place
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 0);
+  auto es = entries(5001);
+  ASSERT_EQ(es.size(), 5001u);
+  EXPECT_EQ(field(es[4999], "MESSAGE"), "queued 4999");
+  EXPECT_EQ(field(es[5000], "MESSAGE"), "partial");
+  ::close(in[1]);
+}
+
+TEST_F(CompanionTest, UsageErrorExitsTwoBeforeDoingAnything) {
+  RunResult r = run(pipe_args({"--field", "_HOSTNAME=spoof"}), "x\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("_HOSTNAME"), std::string::npos) << r.err;
+  EXPECT_TRUE(journald_->entries({"TEST_RUN=" + run_id_}, 0, std::chrono::milliseconds(300)).empty());
+}
+
+}  // namespace
+}  // namespace mj::test

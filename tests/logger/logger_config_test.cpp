@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "temp_dir.h"
 
 namespace mj {
@@ -150,6 +152,24 @@ TEST(LoggerConfig, CompanionPathCheck) {
   ASSERT_FALSE(not_exec);
   EXPECT_NE(not_exec.error().message.find("not executable"), std::string::npos);
   EXPECT_TRUE(check_companion_path("/bin/sh"));
+}
+
+}  // namespace
+}  // namespace mj
+
+namespace mj {
+namespace {
+
+// The example shipped in packaging/ must be accepted as it is.
+TEST(LoggerConfig, PackagedExampleParses) {
+  nlohmann::json doc = nlohmann::json::parse(test::read_file(MJ_SOURCE_DIR "/packaging/modules.json"));
+  const auto& module = doc["libraries"][0]["modules"][0];
+  EXPECT_EQ(module["name"], "mesos_journald_JournaldContainerLogger");
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& p : module["parameters"]) params.emplace_back(p["key"], p["value"]);
+  auto c = parse_logger_config(params);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->extra_fields.size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing mesos-journald needs on Debian 12 (as root).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libsystemd-dev systemd          # the native protocol, sd-journal for tests, systemd-journald, journalctl
+  libcli11-dev nlohmann-json3-dev # flag parsing, JSON
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev        # fuzzers and sanitizers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
