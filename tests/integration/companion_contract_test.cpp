@@ -139,7 +139,9 @@ TEST_F(CompanionTest, RotationKeepsLimitsAndWholeLines) {
   for (const char* name : {"stdout.3", "stdout.2", "stdout.1", "stdout"}) {
     std::string content = read_file(sandbox_.file(name));
     EXPECT_LE(content.size(), max) << name;
-    if (std::string(name) != "stdout") EXPECT_GT(content.size(), max - 64) << name << " rotated too early";
+    if (std::string(name) != "stdout") {
+      EXPECT_GT(content.size(), max - 64) << name << " rotated too early";
+    }
     EXPECT_EQ(content.back(), '\n') << name << " ends mid-line";
     kept += content;
   }

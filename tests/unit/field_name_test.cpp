@@ -28,7 +28,9 @@ TEST(FieldName, UserNamesRejectReservedOnes) {
                         "CONTAINER_PARTIAL_ID", "CONTAINER_PARTIAL_X"}) {
     Status s = check_user_field_name(n);
     EXPECT_FALSE(s) << n;
-    if (!s) EXPECT_NE(s.error().message.find("reserved"), std::string::npos) << s.error().message;
+    if (!s) {
+      EXPECT_NE(s.error().message.find("reserved"), std::string::npos) << s.error().message;
+    }
   }
   EXPECT_TRUE(check_user_field_name("TASK_ID"));
   EXPECT_TRUE(check_user_field_name("CONTAINER_PARTIALLY"));
@@ -53,7 +55,9 @@ TEST(FieldName, SanitizeLikeDocker) {
   EXPECT_EQ(sanitize_field_name(std::string(200, 'k')), std::string(64, 'K'));
   for (const char* key : {"x", "a.b", "_x", "9z", "MESSAGE", "weird key=\n"}) {
     std::string s = sanitize_field_name(key);
-    if (!s.empty()) EXPECT_TRUE(is_valid_field_name(s)) << key << " -> " << s;
+    if (!s.empty()) {
+      EXPECT_TRUE(is_valid_field_name(s)) << key << " -> " << s;
+    }
   }
 }
 

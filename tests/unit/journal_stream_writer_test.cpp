@@ -96,7 +96,9 @@ TEST_F(StreamWriterTest, SplitLinesCarryDockersPartialFields) {
     EXPECT_EQ(one(e, "CONTAINER_PARTIAL_ORDINAL"), std::to_string(ordinal));
     EXPECT_EQ(one(e, "CONTAINER_PARTIAL_LAST"), ordinal == 3 ? "true" : "false");
     EXPECT_EQ(e.count("CONTAINER_PARTIAL_MESSAGE"), ordinal == 3 ? 0u : 1u);
-    if (ordinal < 3) EXPECT_EQ(one(e, "CONTAINER_PARTIAL_MESSAGE"), "true");
+    if (ordinal < 3) {
+      EXPECT_EQ(one(e, "CONTAINER_PARTIAL_MESSAGE"), "true");
+    }
   }
   EXPECT_EQ(joined, "0123456789");
   Entry e = next();

@@ -93,9 +93,11 @@ TEST_F(RotatingFileTest, LineLongerThanTheLimitIsSplitAcrossFiles) {
   f.append("ab\n0123456789\n");
   std::string all = all_files_oldest_first("stdout", 5);
   EXPECT_EQ(all, "ab\n0123456789\n");
-  for (unsigned i = 1; i <= 5; ++i)
-    if (exists("stdout." + std::to_string(i)))
+  for (unsigned i = 1; i <= 5; ++i) {
+    if (exists("stdout." + std::to_string(i))) {
       EXPECT_LE(read_file(dir_.file("stdout." + std::to_string(i))).size(), 4u);
+    }
+  }
   EXPECT_EQ(read_file(dir_.file("stdout.3")), "ab\n");  // the long line started a new file
 }
 
