@@ -14,6 +14,7 @@
 #include "core/journal_socket.h"
 #include "core/stream_pump.h"
 #include "pipe/child_process.h"
+#include "pipe/privileges.h"
 
 namespace mj {
 namespace {
@@ -121,6 +122,20 @@ int run_companion(const PipeOptions& o) {
   if (!signal_fd) {
     diag.report(signal_fd.error().message);
     return kExitSetup;
+  }
+
+  if (o.user) {
+    // Before the sandbox is opened and journald is connected: files are then created as
+    // the task's user, and journald records the task's _UID.
+    auto ids = lookup_user(*o.user);
+    if (!ids) {
+      diag.report("--user: " + ids.error().message);
+      return kExitSetup;
+    }
+    if (Status s = drop_privileges(*ids); !s) {
+      diag.report("cannot switch to user " + *o.user + ": " + s.error().message);
+      return kExitSetup;
+    }
   }
 
   UniqueFd sandbox_dir;

@@ -61,7 +61,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.prefix_command();  // the first positional starts COMMAND; the rest is its arguments
   app.set_version_flag("--version", std::string("mesos-journald-pipe ") + MJ_VERSION);
 
-  std::string identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
+  std::string user, identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
   std::string max_file_size = "10M", max_line_bytes = "48K", partial_flush = "1s", drain_timeout = "10s";
   std::string stdout_priority, stderr_priority, priority, max_stdout_size, max_stderr_size;
   std::vector<std::string> field_args;
@@ -84,6 +84,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.add_flag("--no-journal", no_journal, "do not send to journald; files only (needs --sandbox)");
   app.add_option("--sandbox", sandbox, "also write DIR/stdout and DIR/stderr (stdin mode: the --stream's file)")
       ->type_name("DIR");
+  app.add_option("--user", user,
+                 "as root: switch to USER (name or uid) before opening the sandbox or connecting to journald")
+      ->type_name("USER");
   app.add_option("--max-file-size", max_file_size, "rotate a file before it would exceed SIZE")
       ->type_name("SIZE")->capture_default_str();
   app.add_option("--max-stdout-size", max_stdout_size, "--max-file-size for stdout only")->type_name("SIZE");
@@ -184,6 +187,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   }
   o.socket_path = socket_path.empty() ? namespace_socket_path(namespace_name) : socket_path;
   if (!sandbox.empty()) o.sandbox = sandbox;
+  if (!user.empty()) o.user = user;
 
   auto file_size = [](const std::string& text, const char* flag, std::uint64_t fallback) -> Result<std::uint64_t> {
     if (text.empty()) return fallback;

@@ -30,6 +30,7 @@ struct PipeOptions {
   bool journal = true;
   std::string socket_path;
   std::optional<std::string> sandbox;
+  std::optional<std::string> user;  // drop to this user before touching the sandbox
   RotationPolicy stdout_rotation;
   RotationPolicy stderr_rotation;
   int stdout_priority = 6;

@@ -1,6 +1,7 @@
 // Command mode, inherited-fd mode, idle flush of partial lines and draining on SIGTERM.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <thread>
@@ -131,6 +132,40 @@ TEST_F(CompanionTest, UsageErrorExitsTwoBeforeDoingAnything) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("_HOSTNAME"), std::string::npos) << r.err;
   EXPECT_TRUE(journald_->entries({"TEST_RUN=" + run_id_}, 0, std::chrono::milliseconds(300)).empty());
+}
+
+}  // namespace
+}  // namespace mj::test
+
+namespace mj::test {
+namespace {
+
+TEST_F(CompanionTest, UserOptionDropsPrivilegesBeforeTouchingTheSandbox) {
+  // A sandbox that belongs to the unprivileged user, as Mesos chowns a task's sandbox.
+  ASSERT_EQ(::chmod(sandbox_.path().c_str(), 0755), 0);
+  std::string box = sandbox_.file("task");
+  ASSERT_EQ(::mkdir(box.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(box.c_str(), 65534, 65534), 0);
+  RunResult r = run(pipe_args({"--user", "nobody", "--sandbox", box, "--", "/bin/sh", "-c", "id -u; echo e >&2"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  struct stat st{};
+  ASSERT_EQ(::stat((box + "/stdout").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(read_file(box + "/stdout"), "65534\n");  // the command runs as the user too
+  auto es = entries(2);
+  ASSERT_EQ(es.size(), 2u);
+  for (const auto& e : es) EXPECT_EQ(field(e, "_UID"), "65534");
+}
+
+TEST_F(CompanionTest, UserWithoutAccessToTheSandboxIsAClearStartupError) {
+  std::string box = sandbox_.file("root-only");
+  ASSERT_EQ(::mkdir(box.c_str(), 0700), 0);
+  RunResult r = run(pipe_args({"--user", "nobody", "--sandbox", box}), "x\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open sandbox directory"), std::string::npos) << r.err;
+  RunResult unknown = run(pipe_args({"--user", "no-such-user-xyz"}), "x\n");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no such user"), std::string::npos) << unknown.err;
 }
 
 }  // namespace
