@@ -62,6 +62,7 @@ JournalSocket::Attempt JournalSocket::on_unavailable(int err, const char* what) 
                  "); holding output and retrying");
   }
   backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
+  retry_at_ = Clock::now() + backoff_;
   return Attempt::kWaitReconnect;
 }
 
@@ -123,7 +124,7 @@ JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int io
   return on_unavailable(err, "send");
 }
 
-JournalSocket::Attempt JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
+JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt) {
   if (!ensure_connected()) return on_unavailable(errno, "connect");
   struct msghdr mh{};
   mh.msg_iov = const_cast<struct iovec*>(iov);
@@ -169,9 +170,29 @@ bool JournalSocket::wait(bool for_writable, WaitControl& control) {
   }
 }
 
+TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
+  if (!connected_ && Clock::now() < retry_at_) return TryOutcome::kDown;
+  for (;;) {
+    switch (attempt(iov, iovcnt)) {
+      case Attempt::kSent:
+        note_recovered();
+        return TryOutcome::kSent;
+      case Attempt::kRetryNow:
+        continue;
+      case Attempt::kWaitWritable:
+        ++stats_.waits_full;
+        return TryOutcome::kBusy;
+      case Attempt::kWaitReconnect:
+        return TryOutcome::kDown;
+      case Attempt::kRejected:
+        return TryOutcome::kRejected;
+    }
+  }
+}
+
 SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl& control) {
   for (;;) {
-    switch (try_send(iov, iovcnt)) {
+    switch (attempt(iov, iovcnt)) {
       case Attempt::kSent:
         note_recovered();
         return SendOutcome::kSent;

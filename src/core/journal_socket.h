@@ -16,6 +16,14 @@
 
 namespace mj {
 
+// One attempt that never waits, for callers with a loop of their own.
+enum class TryOutcome {
+  kSent,      // queued on journald's socket
+  kBusy,      // journald's queue is full: poll fd() for POLLOUT
+  kDown,      // journald is not there: try again at retry_at()
+  kRejected,  // the entry cannot be sent at all
+};
+
 enum class SendOutcome {
   kSent,      // queued on journald's socket
   kGaveUp,    // the deadline passed first; the entry was not sent
@@ -36,13 +44,17 @@ class JournalSocket {
   // iov describes the entry's bytes (fields in native encoding, back to back).
   SendOutcome send(const struct iovec* iov, int iovcnt, WaitControl& wait);
 
+  TryOutcome try_send(const struct iovec* iov, int iovcnt);
+  int fd() const { return fd_.get(); }
+  Clock::time_point retry_at() const { return retry_at_; }
+
   const std::string& path() const { return path_; }
   const JournalSocketStats& stats() const { return stats_; }
 
  private:
   enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
 
-  Attempt try_send(const struct iovec* iov, int iovcnt);
+  Attempt attempt(const struct iovec* iov, int iovcnt);
   Attempt send_memfd(const struct iovec* iov, int iovcnt);
   Attempt on_unavailable(int err, const char* what);
   bool ensure_connected();
@@ -56,6 +68,7 @@ class JournalSocket {
   UniqueFd fd_;
   bool connected_ = false;
   std::chrono::milliseconds backoff_{0};
+  Clock::time_point retry_at_{};  // no connection attempt before this
   bool outage_reported_ = false;
   Clock::time_point outage_since_{};
   JournalSocketStats stats_;

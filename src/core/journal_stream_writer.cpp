@@ -18,10 +18,8 @@ struct iovec iov_of(const void* p, std::size_t n) { return {const_cast<void*>(p)
 
 }  // namespace
 
-JournalStreamWriter::JournalStreamWriter(const EntryTemplate& tmpl, JournalSocket& socket, WaitControl& wait,
-                                         PartialIdSource& ids)
-    : socket_(socket),
-      wait_(wait),
+JournalStreamWriter::JournalStreamWriter(const EntryTemplate& tmpl, JournalDelivery& delivery, PartialIdSource& ids)
+    : delivery_(delivery),
       ids_(ids),
       default_priority_(tmpl.priority),
       level_prefix_(tmpl.level_prefix),
@@ -29,6 +27,7 @@ JournalStreamWriter::JournalStreamWriter(const EntryTemplate& tmpl, JournalSocke
   append_field(common_, "SYSLOG_IDENTIFIER", tmpl.identifier);
   append_field(common_, "STREAM", stream_field_value(tmpl.stream));
   for (const Field& f : tmpl.fields) append_field(common_, f.name, f.value);
+  stream_index_ = delivery_.register_stream(common_, tmpl.stream);
 }
 
 void JournalStreamWriter::on_piece(const LinePiece& piece) {
@@ -69,14 +68,19 @@ void JournalStreamWriter::on_piece(const LinePiece& piece) {
       iov_of("\n", 1),
       iov_of(partial.data(), partial.size()),
   };
-  SendOutcome outcome = socket_.send(iov, split ? 6 : 5, wait_);
-  if (outcome == SendOutcome::kSent) {
-    ++stats_.entries;
-    stats_.bytes += message.size();
-    if (piece.last) ++stats_.lines;
-  } else {
-    ++stats_.lost_entries;
-    stats_.lost_bytes += message.size();
+  switch (delivery_.deliver(stream_index_, iov, split ? 6 : 5, message.size())) {
+    case DeliveryOutcome::kQueued:
+      ++stats_.queued;
+      [[fallthrough]];
+    case DeliveryOutcome::kSent:
+      ++stats_.entries;
+      stats_.bytes += message.size();
+      if (piece.last) ++stats_.lines;
+      break;
+    case DeliveryOutcome::kLost:
+      ++stats_.lost_entries;
+      stats_.lost_bytes += message.size();
+      break;
   }
 }
 

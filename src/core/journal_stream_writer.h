@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/entry_template.h"
-#include "core/journal_socket.h"
+#include "core/journal_delivery.h"
 #include "core/line_framer.h"
 #include "core/partial_id.h"
 #include "core/wait_control.h"
@@ -16,21 +16,22 @@ struct StreamJournalStats {
   std::uint64_t lines = 0;         // lines whose last piece was sent
   std::uint64_t entries = 0;       // entries sent (a split line is several)
   std::uint64_t bytes = 0;         // message bytes sent
-  std::uint64_t lost_entries = 0;  // entries given up (deadline, or undeliverable)
+  std::uint64_t queued = 0;        // entries handed to the drop policy's queue
+  std::uint64_t lost_entries = 0;  // entries given up (deadline, dropped, undeliverable)
   std::uint64_t lost_bytes = 0;
 };
 
 class JournalStreamWriter final : public PieceSink {
  public:
-  JournalStreamWriter(const EntryTemplate& tmpl, JournalSocket& socket, WaitControl& wait, PartialIdSource& ids);
+  JournalStreamWriter(const EntryTemplate& tmpl, JournalDelivery& delivery, PartialIdSource& ids);
 
   void on_piece(const LinePiece& piece) override;
   const StreamJournalStats& stats() const { return stats_; }
 
  private:
-  JournalSocket& socket_;
-  WaitControl& wait_;
+  JournalDelivery& delivery_;
   PartialIdSource& ids_;
+  int stream_index_;
   std::string common_;     // SYSLOG_IDENTIFIER, STREAM and user fields, encoded once
   int default_priority_;
   bool level_prefix_;

@@ -26,7 +26,7 @@ struct StreamPump::Stream {
 };
 
 bool PumpReport::lost_anything() const {
-  if (unread_bytes > 0) return true;
+  if (unread_bytes > 0 || drops.dropped_entries > 0 || drops.lost_at_exit > 0) return true;
   for (const StreamReport& s : streams)
     if (s.journal.lost_entries > 0 || s.file.bytes_lost > 0) return true;
   return false;
@@ -34,14 +34,20 @@ bool PumpReport::lost_anything() const {
 
 StreamPump::StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics& diag, int signal_fd,
                        SignalPolicy* policy)
-    : options_(options), journal_(journal), diag_(diag), signal_fd_(signal_fd), policy_(policy) {}
+    : options_(options), journal_(journal), diag_(diag), signal_fd_(signal_fd), policy_(policy) {
+  if (!journal_) return;
+  if (options_.drop_buffer_bytes > 0)
+    delivery_ = std::make_unique<DroppingDelivery>(*journal_, options_.drop_buffer_bytes, diag_);
+  else
+    delivery_ = std::make_unique<BlockingDelivery>(*journal_, static_cast<WaitControl&>(*this));
+}
 
 StreamPump::~StreamPump() = default;
 
 void StreamPump::add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file) {
   auto s = std::make_unique<Stream>(std::move(input), tmpl, std::move(file), options_);
-  if (journal_)
-    s->writer = std::make_unique<JournalStreamWriter>(tmpl, *journal_, static_cast<WaitControl&>(*this), partial_ids_);
+  if (delivery_)
+    s->writer = std::make_unique<JournalStreamWriter>(tmpl, *delivery_, partial_ids_);
   else
     s->raw.reset(new char[options_.read_size]);
   streams_.push_back(std::move(s));
@@ -163,8 +169,13 @@ PumpReport StreamPump::run() {
     if (signal_fd_ >= 0) fds.push_back({signal_fd_, POLLIN, 0});
     const std::size_t timer_slot = fds.size();
     if (timer_armed_) fds.push_back({timer_fd_.get(), POLLIN, 0});
+    // The drop policy's queue: journald writable again, or time to retry connecting.
+    const std::size_t delivery_slot = fds.size();
+    int writable = delivery_ ? delivery_->writable_fd() : -1;
+    if (writable >= 0) fds.push_back({writable, POLLOUT, 0});
+    std::optional<Clock::time_point> wakeup = delivery_ ? delivery_->wakeup_at() : std::nullopt;
 
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    if (::poll(fds.data(), fds.size(), poll_timeout_ms(wakeup, -1)) < 0) {
       if (errno == EINTR) continue;
       diag_.report(std::string("poll failed: ") + std::strerror(errno));
       start_drain();
@@ -172,9 +183,18 @@ PumpReport StreamPump::run() {
     }
     if (signal_fd_ >= 0 && (fds[signal_slot].revents & POLLIN)) on_interrupt();
     if (timer_armed_ && timer_slot < fds.size() && (fds[timer_slot].revents & POLLIN)) on_timer();
+    if ((writable >= 0 && fds[delivery_slot].revents) || (wakeup && Clock::now() >= *wakeup)) delivery_->on_ready();
     for (std::size_t i = 0; i < polled.size(); ++i)
       if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_once(*polled[i]);
     arm_timer();
+  }
+  // What the drop policy still holds goes out now, within the drain deadline.
+  if (delivery_) {
+    if (!deadline_) deadline_ = Clock::now() + options_.drain_timeout;
+    for (auto& s : streams_)
+      if (s->fd && s->writer) s->framer.finish(*s->writer);
+    delivery_->finish(*this);
+    report.drops = delivery_->drop_stats();
   }
   for (auto& s : streams_) {
     if (s->fd) {

@@ -16,6 +16,7 @@
 
 #include "core/diagnostics.h"
 #include "core/entry_template.h"
+#include "core/journal_delivery.h"
 #include "core/journal_socket.h"
 #include "core/journal_stream_writer.h"
 #include "core/line_framer.h"
@@ -34,6 +35,8 @@ struct PumpOptions {
   // After a drain request, how long to keep trying to deliver to journald.
   std::chrono::milliseconds drain_timeout{10000};
   std::size_t read_size = LineFramer::kDefaultReadSize;
+  // 0: block (lossless backpressure); otherwise drop beyond this many queued bytes.
+  std::size_t drop_buffer_bytes = 0;
 };
 
 // What the loop does on a signal from its signalfd.
@@ -60,6 +63,7 @@ struct PumpReport {
   std::vector<StreamReport> streams;
   bool drained = false;  // stopped on a signal rather than at end of stream
   std::uint64_t unread_bytes = 0;  // left in the pipes when draining gave up
+  DropStats drops;                 // --overflow drop
   bool lost_anything() const;
 };
 
@@ -96,6 +100,7 @@ class StreamPump final : private WaitControl {
   UniqueFd timer_fd_;
   bool timer_armed_ = false;
   PartialIdSource partial_ids_;
+  std::unique_ptr<JournalDelivery> delivery_;
   std::vector<std::unique_ptr<Stream>> streams_;
   bool draining_ = false;
   std::optional<Clock::time_point> deadline_;

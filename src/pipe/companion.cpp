@@ -106,6 +106,13 @@ void report_losses(const PumpReport& report, Diagnostics& diag) {
       diag.report(std::string(name) + ": " + std::to_string(s.file.bytes_lost) +
                   " bytes could not be written to the sandbox file");
   }
+  if (report.drops.dropped_entries > 0)
+    diag.report(std::to_string(report.drops.dropped_entries) + " journal entries (" +
+                std::to_string(report.drops.dropped_bytes) + " bytes) were dropped under --overflow drop, in " +
+                std::to_string(report.drops.gaps) + " gaps marked in the journal");
+  if (report.drops.lost_at_exit > 0)
+    diag.report(std::to_string(report.drops.lost_at_exit) +
+                " queued journal entries could not be delivered before the drain timeout");
   if (report.unread_bytes > 0)
     diag.report(std::to_string(report.unread_bytes) + " bytes were still unread in the pipes when draining ended");
 }

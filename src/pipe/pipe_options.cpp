@@ -64,6 +64,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   std::string user, identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
   std::string max_file_size = "10M", max_line_bytes = "48K", partial_flush = "1s", drain_timeout = "10s";
   std::string stdout_priority, stderr_priority, priority, max_stdout_size, max_stderr_size;
+  std::string overflow = "block", buffer_size = "8M";
   std::vector<std::string> field_args;
   unsigned max_files = 5;
   int stdout_fd = -1, stderr_fd = -1;
@@ -105,6 +106,14 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   auto* err_fd_opt = app.add_option("--stderr-fd", stderr_fd, "read the container's stderr from inherited fd M")
                          ->type_name("M");
   stream_opt->excludes(out_fd_opt)->excludes(err_fd_opt);
+  app.add_option("--overflow", overflow,
+                 "when journald cannot keep up: block (the container waits; nothing lost) or drop "
+                 "(the container never waits; beyond --buffer-size entries are dropped, counted and marked)")
+      ->check(CLI::IsMember({"block", "drop"}))
+      ->capture_default_str();
+  auto* buffer_opt = app.add_option("--buffer-size", buffer_size, "--overflow drop: bytes of entries held for journald")
+                         ->type_name("SIZE")
+                         ->capture_default_str();
   app.add_option("--flush-partial-after", partial_flush,
                  "send an unterminated line as a partial entry after this long without input; 0: never")
       ->type_name("DURATION")->capture_default_str();
@@ -233,6 +242,16 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   auto drain = parse_duration(drain_timeout);
   if (!drain) return usage_error("--drain-timeout: " + drain.error().message);
   o.pump.drain_timeout = *drain;
+
+  if (overflow == "drop") {
+    auto bytes = parse_size(buffer_size);
+    if (!bytes) return usage_error("--buffer-size: " + bytes.error().message);
+    if (*bytes < 64 * 1024 || *bytes > (1ull << 30)) return usage_error("--buffer-size must be between 64K and 1G");
+    o.pump.drop_buffer_bytes = static_cast<std::size_t>(*bytes);
+  } else if (buffer_opt->count() > 0) {
+    return usage_error("--buffer-size applies only with --overflow drop");
+  }
+  if (overflow == "drop" && no_journal) return usage_error("--overflow drop applies only when sending to journald");
 
   ParsedCommandLine r;
   r.options = std::move(o);

@@ -1,4 +1,5 @@
 // journald absent or restarting: the companion holds output and delivers it later.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -74,6 +75,59 @@ TEST_F(CompanionTest, SigtermWhileJournaldIsAwayGivesUpAfterTheDrainTimeoutAndSa
   // The sandbox copy has every byte regardless.
   EXPECT_EQ(read_file(sandbox_.file("stdout")).size(), std::string("n0\nn1\nn2\nn3\nn4\nn5\nn6\nn7\nn8\nn9\n").size());
   ::close(in[1]);
+}
+
+}  // namespace
+}  // namespace mj::test
+
+namespace mj::test {
+namespace {
+
+TEST_F(CompanionTest, DropModeNeverBlocksTheContainerAndAccountsForEveryLine) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--overflow", "drop", "--buffer-size", "64K", "--sandbox",
+                               sandbox_.path(), "--drain-timeout", "20s"}),
+                    {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  ASSERT_EQ(entries(0, {}).size(), 0u);
+  journald_->pause();  // journald stops reading its socket: the companion cannot send
+  const int n = 20000;
+  auto start = std::chrono::steady_clock::now();
+  write_lines(in[1], 0, n);  // would block for good in block mode
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, std::chrono::seconds(10));
+  journald_->resume();
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 1);  // something was dropped, and it says so
+
+  // Every line is either in the journal, in order, or counted in a gap entry.
+  auto es = journald_->entries({"TEST_RUN=" + run_id_}, 1, std::chrono::seconds(5));
+  std::uint64_t delivered = 0, dropped = 0, gaps = 0;
+  int last = -1;
+  for (const auto& e : es) {
+    if (e.count("MESOS_JOURNALD_DROPPED_ENTRIES")) {
+      dropped += std::stoull(field(e, "MESOS_JOURNALD_DROPPED_ENTRIES"));
+      ++gaps;
+      EXPECT_EQ(field(e, "PRIORITY"), "4");
+      continue;
+    }
+    int i = std::stoi(field(e, "MESSAGE").substr(1));
+    EXPECT_GT(i, last) << "reordered";
+    last = i;
+    ++delivered;
+  }
+  EXPECT_GE(gaps, 1u);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(delivered + dropped, static_cast<std::uint64_t>(n));
+  // The sandbox copy has every byte regardless.
+  std::string all;
+  for (int i = 0; i < n; ++i) all += "n" + std::to_string(i) + "\n";
+  EXPECT_TRUE(read_file(sandbox_.file("stdout")) == all);
+  std::string err = read_file(err_log);
+  EXPECT_NE(err.find("dropping entries"), std::string::npos) << err;
+  EXPECT_NE(err.find("were dropped under --overflow drop"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -118,6 +118,7 @@ void JournaldInstance::start() {
 void JournaldInstance::stop(int signo) {
   if (pid_ <= 0) return;
   ::kill(pid_, signo);
+  ::kill(pid_, SIGCONT);  // a paused journald would never act on signo
   int status;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
@@ -125,6 +126,14 @@ void JournaldInstance::stop(int signo) {
   // A dead journald leaves its socket file behind; remove it so that senders see the
   // outage as production would after a crash and cleanup.
   ::unlink(socket_path().c_str());
+}
+
+void JournaldInstance::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void JournaldInstance::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 std::vector<JournalEntry> JournaldInstance::entries(const std::vector<std::string>& matches, std::size_t at_least,

@@ -42,6 +42,9 @@ class JournaldInstance {
   void stop(int signo);
   void start();
   bool running() const { return pid_ > 0; }
+  // SIGSTOP / SIGCONT: journald stops reading its socket, as under overload.
+  void pause();
+  void resume();
 
  private:
   std::string name_;

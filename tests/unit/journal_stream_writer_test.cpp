@@ -42,6 +42,7 @@ class StreamWriterTest : public ::testing::Test {
   NullDiag diag_;
   JournalSocket socket_;
   WaitForever forever_;
+  BlockingDelivery delivery_{socket_, forever_};
   PartialIdSource ids_;
 };
 
@@ -51,7 +52,7 @@ TEST_F(StreamWriterTest, EveryEntryCarriesTheContractFields) {
   t.stream = StreamKind::kStderr;
   t.priority = 3;
   t.fields = {{"FRAMEWORK_ID", "fw"}, {"MULTI", "a\nb"}};
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(100);
   framer.feed(std::string("hello\0world\xff\n", 13), w);
   Entry e = next();
@@ -69,7 +70,7 @@ TEST_F(StreamWriterTest, EveryEntryCarriesTheContractFields) {
 TEST_F(StreamWriterTest, LineContentCannotForgeFields) {
   EntryTemplate t;
   t.identifier = "x";
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(100);
   framer.feed("PRIORITY=0\nSYSLOG_IDENTIFIER=evil=\n", w);
   for (const char* msg : {"PRIORITY=0", "SYSLOG_IDENTIFIER=evil="}) {
@@ -83,7 +84,7 @@ TEST_F(StreamWriterTest, LineContentCannotForgeFields) {
 TEST_F(StreamWriterTest, SplitLinesCarryDockersPartialFields) {
   EntryTemplate t;
   t.identifier = "x";
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(4);
   framer.feed("0123456789\nab\n", w);
   std::string joined, id;
@@ -111,7 +112,7 @@ TEST_F(StreamWriterTest, SplitLinesCarryDockersPartialFields) {
 TEST_F(StreamWriterTest, DistinctLinesGetDistinctPartialIds) {
   EntryTemplate t;
   t.identifier = "x";
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(2);
   framer.feed("abc\ndef\n", w);
   std::string first = one(next(), "CONTAINER_PARTIAL_ID");
@@ -124,7 +125,7 @@ TEST_F(StreamWriterTest, LevelPrefixSetsPriorityOfTheWholeLine) {
   EntryTemplate t;
   t.identifier = "x";
   t.level_prefix = true;
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(5);
   framer.feed("<2>crit!!\n<9>not a prefix\nplain\n", w);
   Entry a = next(), b = next();
@@ -146,7 +147,7 @@ TEST_F(StreamWriterTest, LevelPrefixSetsPriorityOfTheWholeLine) {
 TEST_F(StreamWriterTest, WithoutLevelPrefixTheLineIsKeptAsIs) {
   EntryTemplate t;
   t.identifier = "x";
-  JournalStreamWriter w(t, socket_, forever_, ids_);
+  JournalStreamWriter w(t, delivery_, ids_);
   LineFramer framer(100);
   framer.feed("<2>x\n", w);
   Entry e = next();
