@@ -1,5 +1,9 @@
 #include "logger/container_io.h"
 
+#include <unistd.h>
+
+#include "core/user_ids.h"
+
 #include "logger/container_naming.h"
 #include "logger/field_derivation.h"
 #include "logger/overrides.h"
@@ -8,7 +12,8 @@
 namespace mj {
 
 std::vector<std::string> companion_options(const LoggerConfig& c, const std::string& identifier,
-                                           const std::string& journal_namespace, const std::string& sandbox_dir) {
+                                           const std::string& journal_namespace, const std::string& sandbox_dir,
+                                           const std::string& user) {
   // "--name=value" throughout: a value taken from a task (the identifier) that starts
   // with '-' must not be read as an option.
   std::vector<std::string> args = {"--identifier=" + identifier};
@@ -19,6 +24,11 @@ std::vector<std::string> companion_options(const LoggerConfig& c, const std::str
   args.push_back("--max-stderr-size=" + std::to_string(c.max_stderr_size));
   args.push_back("--max-files=" + std::to_string(c.max_files));
   args.push_back("--max-line-bytes=" + std::to_string(c.max_line_bytes));
+  if (writes_journal(c.destination) && c.overflow == Overflow::kDrop) {
+    args.push_back("--overflow=drop");
+    args.push_back("--buffer-size=" + std::to_string(c.buffer_size));
+  }
+  if (!user.empty()) args.push_back("--user=" + user);
   return args;
 }
 
@@ -57,9 +67,22 @@ Result<PreparedIO> prepare_container_io(const LoggerConfig& config, ContainerMet
   DerivedFields derived = derive_fields(metadata, c);
   io.warnings = std::move(derived.warnings);
 
+  // As root, the companion becomes the container's user before it touches the sandbox
+  // (files owned by the task, journald's _UID is the task's). A user that exists only
+  // inside the container's image cannot be switched to on the host.
+  std::string user;
+  if (c.companion_user == CompanionUser::kContainer && !metadata.user.empty() && ::geteuid() == 0) {
+    auto ids = lookup_user(metadata.user);
+    if (!ids)
+      io.warnings.push_back("the container's user '" + metadata.user + "' is not known on this host (" +
+                            ids.error().message + "); its logger runs as the agent's user");
+    else if (ids->uid != 0)
+      user = ids->name;
+  }
+
   CompanionCommand command;
   command.path = c.companion_path;
-  command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir);
+  command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir, user);
   command.fields = std::move(derived.fields);
   auto launched = launch_companion(command, placement);
   if (!launched) return Error{"cannot start the container's logger: " + launched.error().message};

@@ -34,9 +34,11 @@ struct PreparedIO {
   LoggerConfig effective;  // after the container's overrides
 };
 
-// The companion's options for one container (everything after the fd options).
+// The companion's options for one container (everything after the fd options). user is
+// the user the companion switches to ("" for none).
 std::vector<std::string> companion_options(const LoggerConfig& effective, const std::string& identifier,
-                                           const std::string& journal_namespace, const std::string& sandbox_dir);
+                                           const std::string& journal_namespace, const std::string& sandbox_dir,
+                                           const std::string& user = "");
 
 // The cgroup placement the configuration asks for.
 CgroupPlacement cgroup_placement_for(const LoggerConfig& config);

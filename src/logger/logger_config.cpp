@@ -89,7 +89,8 @@ Result<std::set<std::string>> parse_overridable(std::string_view text) {
     if (!contains(known_parameters(), name)) return Error{"unknown parameter '" + name + "'"};
     if (!contains(task_overridable_parameters(), name))
       return Error{"'" + name + "' cannot be overridden by tasks; overridable parameters are: destination, "
-                   "max_stdout_size, max_stderr_size, max_files, identifier, labels, max_line_bytes"};
+                   "max_stdout_size, max_stderr_size, max_files, identifier, labels, max_line_bytes, overflow, "
+                   "buffer_size"};
     names.insert(name);
   }
   return names;
@@ -139,6 +140,14 @@ Status set_parameter(LoggerConfig& c, std::string_view key, const std::string& v
     else return Error{"expected auto or none, got '" + v + "'"};
     return Status::success();
   }
+  if (key == param::kCompanionUser) {
+    if (v == "container") c.companion_user = CompanionUser::kContainer;
+    else if (v == "agent") c.companion_user = CompanionUser::kAgent;
+    else return Error{"expected container or agent, got '" + v + "'"};
+    return Status::success();
+  }
+  if (key == param::kOverflow) return assign(c.overflow, v, parse_overflow);
+  if (key == param::kBufferSize) return assign(c.buffer_size, v, parse_buffer_size);
   if (key == param::kCgroupRoot) {
     if (v.empty() || v.front() != '/') return Error{"must be an absolute path, got '" + v + "'"};
     c.cgroup_root = v;
@@ -155,14 +164,16 @@ const std::vector<std::string_view>& known_parameters() {
       param::kMaxStderrSize, param::kMaxFiles,      param::kNamespace,
       param::kIdentifier,    param::kExtraFields,   param::kLabels,
       param::kMaxLineBytes,  param::kEnvironmentVariablePrefix,
-      param::kOverridable,   param::kCgroupPlacement, param::kCgroupRoot};
+      param::kOverridable,   param::kCgroupPlacement, param::kCgroupRoot,
+      param::kCompanionUser, param::kOverflow,      param::kBufferSize};
   return kKnown;
 }
 
 const std::vector<std::string_view>& task_overridable_parameters() {
   static const std::vector<std::string_view> kOverridable = {
       param::kDestination, param::kMaxStdoutSize, param::kMaxStderrSize, param::kMaxFiles,
-      param::kIdentifier,  param::kLabels,        param::kMaxLineBytes};
+      param::kIdentifier,  param::kLabels,        param::kMaxLineBytes,
+      param::kOverflow,    param::kBufferSize};
   return kOverridable;
 }
 
@@ -217,6 +228,19 @@ Result<NameTemplate> parse_identifier_template(std::string_view text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Error{"contains a control character"};
   if (literal.size() > 255) return Error{"is longer than 255 bytes"};
   return t;
+}
+
+Result<Overflow> parse_overflow(std::string_view text) {
+  if (text == "block") return Overflow::kBlock;
+  if (text == "drop") return Overflow::kDrop;
+  return Error{"expected block or drop, got '" + std::string(text) + "'"};
+}
+
+Result<std::uint64_t> parse_buffer_size(std::string_view text) {
+  auto size = parse_size(text);
+  if (!size) return size.error();
+  if (*size < kMinBufferSize || *size > kMaxBufferSize) return Error{"must be between 64K and 1G"};
+  return *size;
 }
 
 const char* destination_name(Destination d) {

@@ -20,6 +20,8 @@ namespace mj {
 
 enum class Destination { kJournaldAndSandbox, kJournald, kSandbox };
 enum class CgroupPlacementMode { kAuto, kNone };
+enum class CompanionUser { kContainer, kAgent };
+enum class Overflow { kBlock, kDrop };
 
 namespace param {
 inline constexpr std::string_view kDestination = "destination";
@@ -36,6 +38,9 @@ inline constexpr std::string_view kEnvironmentVariablePrefix = "environment_vari
 inline constexpr std::string_view kOverridable = "overridable";
 inline constexpr std::string_view kCgroupPlacement = "cgroup_placement";
 inline constexpr std::string_view kCgroupRoot = "cgroup_root";
+inline constexpr std::string_view kCompanionUser = "companion_user";
+inline constexpr std::string_view kOverflow = "overflow";
+inline constexpr std::string_view kBufferSize = "buffer_size";
 }  // namespace param
 
 // Every parameter the module knows, and the subset an operator may let tasks override.
@@ -51,6 +56,9 @@ inline constexpr unsigned kDefaultMaxFiles = 5;
 inline constexpr unsigned kMaxMaxFiles = 1000;                   // the companion's limit
 inline constexpr std::uint64_t kDefaultMaxLineBytes = 48 << 10;  // journald's LineMax
 inline constexpr std::uint64_t kMaxMaxLineBytes = 64ull << 20;   // the companion's limit
+inline constexpr std::uint64_t kDefaultBufferSize = 8ull << 20;
+inline constexpr std::uint64_t kMinBufferSize = 64ull << 10;   // the companion's limits
+inline constexpr std::uint64_t kMaxBufferSize = 1ull << 30;
 inline constexpr std::string_view kDefaultIdentifier = "{task_name|executor_name|executor_id}";
 
 struct LoggerConfig {
@@ -68,6 +76,10 @@ struct LoggerConfig {
   std::set<std::string> overridable;
   CgroupPlacementMode cgroup_placement = CgroupPlacementMode::kAuto;
   std::string cgroup_root = "/sys/fs/cgroup";
+  // container: an agent running as root starts the companion as the container's user.
+  CompanionUser companion_user = CompanionUser::kContainer;
+  Overflow overflow = Overflow::kBlock;
+  std::uint64_t buffer_size = kDefaultBufferSize;  // overflow=drop only
 };
 
 // The default configuration: what an empty parameter list gives.
@@ -84,6 +96,8 @@ Result<std::uint64_t> parse_file_size(std::string_view text);
 Result<unsigned> parse_max_files(std::string_view text);
 Result<std::uint64_t> parse_max_line_bytes(std::string_view text);
 Result<NameTemplate> parse_identifier_template(std::string_view text);
+Result<Overflow> parse_overflow(std::string_view text);
+Result<std::uint64_t> parse_buffer_size(std::string_view text);
 
 const char* destination_name(Destination d);
 bool writes_journal(Destination d);

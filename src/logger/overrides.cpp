@@ -52,6 +52,21 @@ Status apply_one(LoggerConfig& c, const std::string& name, const std::string& va
     c.max_files = *n;
     return Status::success();
   }
+  if (name == param::kOverflow) {
+    auto o = parse_overflow(value);
+    if (!o) return o.error();
+    c.overflow = *o;
+    return Status::success();
+  }
+  if (name == param::kBufferSize) {
+    auto n = parse_buffer_size(value);
+    if (!n) return n.error();
+    if (*n > c.buffer_size)
+      return Error{"'" + value + "' exceeds the operator's limit of " + bytes_text(c.buffer_size) +
+                   " (tasks may only lower it)"};
+    c.buffer_size = *n;
+    return Status::success();
+  }
   if (name == param::kIdentifier) {
     auto t = parse_identifier_template(value);
     if (!t) return t.error();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/fields_file.h"
@@ -141,6 +142,22 @@ TEST(PrepareContainerIO, CompanionThatCannotStartFailsTheLaunch) {
   ASSERT_FALSE(io);
   EXPECT_EQ(io.error().message.rfind("cannot start the container's logger: cannot run " + c.companion_path, 0), 0u)
       << io.error().message;
+}
+
+}  // namespace
+}  // namespace mj
+
+namespace mj {
+namespace {
+
+TEST(CompanionOptions, DropPolicyAndUser) {
+  LoggerConfig c = config_with({{"overflow", "drop"}, {"buffer_size", "1M"}});
+  auto args = companion_options(c, "web", "", "/sb", "nobody");
+  std::vector<std::string> tail(args.end() - 3, args.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"--overflow=drop", "--buffer-size=1048576", "--user=nobody"}));
+  c.destination = Destination::kSandbox;  // nothing to drop without a journal
+  args = companion_options(c, "web", "", "/sb");
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--overflow=drop"), 0);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 #include "temp_dir.h"
@@ -170,6 +172,35 @@ TEST(LoggerConfig, PackagedExampleParses) {
   auto c = parse_logger_config(params);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->extra_fields.size(), 1u);
+}
+
+}  // namespace
+}  // namespace mj
+
+namespace mj {
+namespace {
+
+TEST(LoggerConfig, CompanionUserOverflowAndBufferSize) {
+  auto c = parse_logger_config(std::map<std::string, std::string>{
+      {"companion_user", "agent"}, {"overflow", "drop"}, {"buffer_size", "1M"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->companion_user, CompanionUser::kAgent);
+  EXPECT_EQ(c->overflow, Overflow::kDrop);
+  EXPECT_EQ(c->buffer_size, 1u << 20);
+  LoggerConfig d = default_logger_config();
+  EXPECT_EQ(d.companion_user, CompanionUser::kContainer);
+  EXPECT_EQ(d.overflow, Overflow::kBlock);
+  EXPECT_EQ(d.buffer_size, 8u << 20);
+  for (auto [key, value, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"companion_user", "root", "container or agent"},
+           {"overflow", "lossy", "block or drop"},
+           {"buffer_size", "1K", "between 64K and 1G"},
+           {"buffer_size", "2G", "between 64K and 1G"}}) {
+    auto bad = parse_logger_config(std::map<std::string, std::string>{{key, value}});
+    ASSERT_FALSE(bad) << key;
+    EXPECT_NE(bad.error().message.find("parameter " + key + ": "), std::string::npos) << bad.error().message;
+    EXPECT_NE(bad.error().message.find(says), std::string::npos) << bad.error().message;
+  }
 }
 
 }  // namespace

@@ -115,3 +115,22 @@ TEST(Overrides, NothingOverridable) {
 
 }  // namespace
 }  // namespace mj
+
+namespace mj {
+namespace {
+
+TEST(Overrides, OverflowAndBufferSizeWhenAllowed) {
+  LoggerConfig c = config_with({{"overridable", "overflow,buffer_size"}, {"buffer_size", "4M"}});
+  auto r = apply_overrides(c, {{"CONTAINER_LOGGER_OVERFLOW", "drop"}, {"CONTAINER_LOGGER_BUFFER_SIZE", "1M"}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->overflow, Overflow::kDrop);
+  EXPECT_EQ(r->buffer_size, 1u << 20);
+  EXPECT_EQ(error_of(c, {{"CONTAINER_LOGGER_BUFFER_SIZE", "8M"}}).rfind("CONTAINER_LOGGER_BUFFER_SIZE: '8M' exceeds", 0), 0u);
+  EXPECT_EQ(error_of(c, {{"CONTAINER_LOGGER_OVERFLOW", "maybe"}}).rfind("CONTAINER_LOGGER_OVERFLOW: expected block or drop", 0), 0u);
+  EXPECT_NE(error_of(config_with({}), {{"CONTAINER_LOGGER_OVERFLOW", "drop"}}).find("does not allow"), std::string::npos);
+  EXPECT_NE(error_of(config_with({}), {{"CONTAINER_LOGGER_COMPANION_USER", "agent"}}).find("does not allow"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mj
