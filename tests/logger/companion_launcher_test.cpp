@@ -204,6 +204,7 @@ TEST(CompanionLauncher, PlacedInTheSliceBeforeItStarts) {
   CgroupPlacement placement;
   placement.root = cg.path();
   placement.systemd_marker = "";
+  placement.fake_filesystems = true;
   auto launched = launch_companion(fake_command(dir, {"--cgroup-root=" + cg.path()}), placement);
   ASSERT_TRUE(launched) << launched.error().message;
   EXPECT_TRUE(launched->warnings.empty());
@@ -224,6 +225,7 @@ TEST(CompanionLauncher, PlacementFailureIsAWarningNotAFailure) {
   CgroupPlacement placement;
   placement.root = cg.path();
   placement.systemd_marker = "";
+  placement.fake_filesystems = true;
   auto launched = launch_companion(fake_command(dir), placement);
   ASSERT_TRUE(launched) << launched.error().message;
   ASSERT_EQ(launched->warnings.size(), 1u);

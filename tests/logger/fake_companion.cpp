@@ -68,8 +68,10 @@ int main(int argc, char** argv) {
   r["sig_ignored"] = status_line(status, "SigIgn");
   r["fields"] = slurp("/dev/fd/5");
   if (!cgroup_root.empty()) {
-    r["v1_procs_at_start"] = slurp(cgroup_root + "/systemd/mesos_executors.slice/cgroup.procs");
-    r["v2_procs_at_start"] = slurp(cgroup_root + "/unified/mesos_executors.slice/cgroup.procs");
+    // Its own cgroup below the slice (cgroup_placement.h).
+    const std::string own = "/mesos_executors.slice/mesos-journald-" + std::to_string(::getpid()) + ".scope";
+    r["v1_procs_at_start"] = slurp(cgroup_root + "/systemd" + own + "/cgroup.procs");
+    r["v2_procs_at_start"] = slurp(cgroup_root + "/unified" + own + "/cgroup.procs");
   }
 
   std::string data[2];
