@@ -17,6 +17,8 @@ namespace {
 constexpr int kSendBuffer = 8 * 1024 * 1024;
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
+// Memory for entries kept to be sent again after journald dies (see SentRing).
+constexpr std::size_t kRingBytes = 4 * 1024 * 1024;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -29,7 +31,8 @@ void grow_send_buffer(int fd) {
 
 }  // namespace
 
-JournalSocket::JournalSocket(std::string path, Diagnostics& diag) : path_(std::move(path)), diag_(diag) {}
+JournalSocket::JournalSocket(std::string path, Diagnostics& diag)
+    : path_(std::move(path)), diag_(diag), ring_(SentRing::kernel_queue_length() + 8, kRingBytes) {}
 
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
@@ -53,6 +56,7 @@ bool JournalSocket::ensure_connected() {
 JournalSocket::Attempt JournalSocket::on_unavailable(int err, const char* what) {
   // A connected datagram socket stays bound to the journald that is gone; a new
   // journald listens on a new socket, so start over.
+  if (connected_) peer_lost_ = true;
   fd_.reset();
   connected_ = false;
   if (!outage_reported_) {
@@ -124,8 +128,70 @@ JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int io
   return on_unavailable(err, "send");
 }
 
+void JournalSocket::set_stored_counter(std::unique_ptr<StoredEntryCounter> counter) {
+  counter_ = std::move(counter);
+}
+
+void JournalSocket::plan_replay() {
+  // journald died; a standalone journald's socket queue died with it. What it stored is
+  // in the journal: count it, and send again what is missing (the tail of what was sent,
+  // since the queue is first in, first out).
+  std::size_t kept = ring_.size();
+  if (!counter_) {
+    if (kept > 0)
+      diag_.report("journald restarted; up to " + std::to_string(kept) +
+                   " entries sent just before may have been lost with its socket queue (cannot check: the "
+                   "journal to read back is unknown)");
+    ring_.clear();
+    return;
+  }
+  auto stored = counter_->count();
+  if (!stored) {
+    diag_.report("journald restarted; up to " + std::to_string(kept) +
+                 " entries sent just before may have been lost with its socket queue (cannot check: " +
+                 stored.error().message + ")");
+    ring_.clear();
+    return;
+  }
+  std::uint64_t lost = sent_total_ > *stored ? sent_total_ - *stored : 0;
+  std::uint64_t again = std::min<std::uint64_t>(lost, kept);
+  for (std::size_t i = kept - static_cast<std::size_t>(again); i < kept; ++i) replay_.push_back(ring_.at(i));
+  ring_.clear();
+  sent_total_ = *stored;
+  stats_.replayed += again;
+  stats_.lost_with_journald += lost - again;
+  if (lost > 0)
+    diag_.report("journald restarted and had lost " + std::to_string(lost) + " entries with its socket queue; " +
+                 (again == lost ? std::string("sending them again")
+                                : "sending " + std::to_string(again) + " again, " + std::to_string(lost - again) +
+                                      " were no longer kept and are lost"));
+}
+
+void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {
+  ++sent_total_;
+  ring_.push(iov, iovcnt);
+}
+
 JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt) {
   if (!ensure_connected()) return on_unavailable(errno, "connect");
+  if (peer_lost_) {
+    peer_lost_ = false;
+    plan_replay();
+  }
+  // Entries to send again go first, in their order, before anything newer.
+  while (!replay_.empty()) {
+    struct iovec again = {replay_.front().data(), replay_.front().size()};
+    Attempt a = send_now(&again, 1);
+    if (a != Attempt::kSent) return a;
+    note_sent(&again, 1);
+    replay_.pop_front();
+  }
+  Attempt a = send_now(iov, iovcnt);
+  if (a == Attempt::kSent) note_sent(iov, iovcnt);
+  return a;
+}
+
+JournalSocket::Attempt JournalSocket::send_now(const struct iovec* iov, int iovcnt) {
   struct msghdr mh{};
   mh.msg_iov = const_cast<struct iovec*>(iov);
   mh.msg_iovlen = static_cast<std::size_t>(iovcnt);

@@ -8,9 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 
 #include "core/diagnostics.h"
+#include "core/sent_ring.h"
+#include "core/stored_entry_counter.h"
 #include "core/unique_fd.h"
 #include "core/wait_control.h"
 
@@ -35,6 +39,8 @@ struct JournalSocketStats {
   std::uint64_t memfd_entries = 0;  // entries too large for a datagram, sent as a sealed memfd
   std::uint64_t reconnects = 0;
   std::uint64_t waits_full = 0;     // times the socket queue was full
+  std::uint64_t replayed = 0;       // entries sent again after journald lost them
+  std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
 };
 
 class JournalSocket {
@@ -45,6 +51,10 @@ class JournalSocket {
   SendOutcome send(const struct iovec* iov, int iovcnt, WaitControl& wait);
 
   TryOutcome try_send(const struct iovec* iov, int iovcnt);
+
+  // Reads the journal back after journald died to find and resend what its socket queue
+  // took with it. Without one, such entries can only be reported as possibly lost.
+  void set_stored_counter(std::unique_ptr<StoredEntryCounter> counter);
   int fd() const { return fd_.get(); }
   Clock::time_point retry_at() const { return retry_at_; }
 
@@ -55,6 +65,9 @@ class JournalSocket {
   enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
 
   Attempt attempt(const struct iovec* iov, int iovcnt);
+  Attempt send_now(const struct iovec* iov, int iovcnt);
+  void note_sent(const struct iovec* iov, int iovcnt);
+  void plan_replay();
   Attempt send_memfd(const struct iovec* iov, int iovcnt);
   Attempt on_unavailable(int err, const char* what);
   bool ensure_connected();
@@ -72,6 +85,12 @@ class JournalSocket {
   bool outage_reported_ = false;
   Clock::time_point outage_since_{};
   JournalSocketStats stats_;
+  // Recovery from a journald that died with entries queued.
+  SentRing ring_;
+  std::uint64_t sent_total_ = 0;  // entries journald should have, as far as we know
+  bool peer_lost_ = false;        // the journald we were connected to is gone
+  std::deque<std::string> replay_;
+  std::unique_ptr<StoredEntryCounter> counter_;
 };
 
 }  // namespace mj

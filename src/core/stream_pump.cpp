@@ -127,9 +127,17 @@ void StreamPump::on_timer() {
   (void)!::read(timer_fd_.get(), &expirations, sizeof expirations);
   timer_armed_ = false;
   auto now = Clock::now();
-  for (auto& s : streams_)
-    if (s->fd && s->framer.pending_bytes() > 0 && now - s->last_input >= options_.partial_flush)
-      s->framer.flush_partial(*s->writer);
+  for (auto& s : streams_) {
+    if (!s->fd || s->framer.pending_bytes() == 0 || now - s->last_input < options_.partial_flush) continue;
+    // Idle means the writer stopped, not that we were busy (waiting on journald, say):
+    // the rest of the line may be in the pipe already.
+    int avail = 0;
+    if (::ioctl(s->fd.get(), FIONREAD, &avail) == 0 && avail > 0) {
+      s->last_input = now;
+      continue;
+    }
+    s->framer.flush_partial(*s->writer);
+  }
 }
 
 void StreamPump::drain_remaining() {

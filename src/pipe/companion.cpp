@@ -191,7 +191,12 @@ int run_companion(const PipeOptions& o) {
   }
 
   std::optional<JournalSocket> journal;
-  if (o.journal) journal.emplace(o.socket_path, diag);
+  if (o.journal) {
+    journal.emplace(o.socket_path, diag);
+    // With a namespace (or the default journal) known, what a dying journald lost can be
+    // found by reading the journal back, and sent again.
+    if (o.journal_namespace) journal->set_stored_counter(std::make_unique<StoredEntryCounter>(*o.journal_namespace));
+  }
   SignalPolicy* policy = child_signals ? static_cast<SignalPolicy*>(&*child_signals) : &drain_policy;
   StreamPump pump(o.pump, journal ? &*journal : nullptr, diag, signal_fd->get(), policy);
 
@@ -221,11 +226,15 @@ int run_companion(const PipeOptions& o) {
 
   PumpReport report = pump.run();
   report_losses(report, diag);
+  if (journal && journal->stats().lost_with_journald > 0)
+    diag.report(std::to_string(journal->stats().lost_with_journald) +
+                " journal entries were lost with a journald that died and could not be sent again");
   if (child_signals) {
     wait_for_child(*child_signals, signal_fd->get());
     return exit_status_code(child_signals->status());
   }
-  return report.lost_anything() ? kExitLost : 0;
+  bool lost = report.lost_anything() || (journal && journal->stats().lost_with_journald > 0);
+  return lost ? kExitLost : 0;
 }
 
 }  // namespace mj

@@ -195,6 +195,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     if (Status s = check_namespace(namespace_name); !s) return usage_error("--namespace: " + s.error().message);
   }
   o.socket_path = socket_path.empty() ? namespace_socket_path(namespace_name) : socket_path;
+  if (socket_path.empty()) o.journal_namespace = namespace_name;
   if (!sandbox.empty()) o.sandbox = sandbox;
   if (!user.empty()) o.user = user;
 

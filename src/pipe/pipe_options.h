@@ -29,6 +29,8 @@ struct PipeOptions {
   std::vector<Field> fields;
   bool journal = true;
   std::string socket_path;
+  // The journal behind socket_path ("" for the default one); unknown with --journal-socket.
+  std::optional<std::string> journal_namespace;
   std::optional<std::string> sandbox;
   std::optional<std::string> user;  // drop to this user before touching the sandbox
   RotationPolicy stdout_rotation;

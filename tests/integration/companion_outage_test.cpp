@@ -132,3 +132,38 @@ TEST_F(CompanionTest, DropModeNeverBlocksTheContainerAndAccountsForEveryLine) {
 
 }  // namespace
 }  // namespace mj::test
+
+namespace mj::test {
+namespace {
+
+// A standalone journald that dies loses the datagrams queued on its socket. The
+// companion reads the journal back, finds what is missing and sends it again.
+TEST_F(CompanionTest, JournaldKilledMidStreamEveryLineArrivesExactlyOnceInOrder) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  ASSERT_EQ(::fcntl(in[1], F_SETPIPE_SZ, 1 << 20), 1 << 20);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  const int n = 60000;
+  std::thread writer([&] { write_lines(in[1], 0, n); });
+  // Kill journald while the stream is in full flow, twice.
+  for (int round = 1; round <= 2; ++round) {
+    ASSERT_GE(entries(static_cast<std::size_t>(round) * 15000).size(), static_cast<std::size_t>(round) * 15000);
+    journald_->stop(SIGKILL);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    journald_->start();
+  }
+  writer.join();
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  auto es = entries(n);
+  std::string err = read_file(err_log);
+  EXPECT_EQ(es.size(), static_cast<std::size_t>(n)) << err;
+  for (std::size_t i = 0; i < es.size() && i < static_cast<std::size_t>(n); ++i)
+    ASSERT_EQ(field(es[i], "MESSAGE"), "n" + std::to_string(i)) << "at " << i << "\n" << err;
+  EXPECT_NE(err.find("available again"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace mj::test
