@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Runs every benchmark of docs/performance.md against private journald namespaces and
+writes the report. Started by scripts/bench.sh (as root); see docs/performance.md."""
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from contenders import JOURNAL_CONTENDERS, MESOS_FIELDS, Load, Tools, run_load  # noqa: E402
+from journald import Journald  # noqa: E402
+import probes  # noqa: E402
+import report  # noqa: E402
+
+SIZES = [20, 100, 1024, 16384]
+
+
+def lines_for(size, quick):
+    """Lines per load: a few seconds of journald work per contender."""
+    full = {20: 60000, 100: 60000, 1024: 30000, 16384: 6000}[size]
+    return full // 3 if quick else full
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tools = Tools(args.build_dir)
+        self.tag = f"mjb{os.getpid()}"
+        self.seq = 0
+        self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
+        self.results = {"throughput": [], "files": [], "namespaces": [], "lever": [], "memory": [],
+                        "spawn": {}, "micro": [], "load": []}
+
+    def run_id(self):
+        self.seq += 1
+        return f"{self.tag}-{self.seq}"
+
+    def note_load(self, what):
+        self.results["load"].append({"when": what, "loadavg": loadavg(), "t": time.time()})
+        print(f"[bench] {what}: load {loadavg()}", flush=True)
+
+    def measure(self, load, journalds, verify=False):
+        return run_load(self.tools, load, journalds, self.run_id(), self.workdir, verify)
+
+    def throughput(self, j):
+        """Contenders (1)-(4) on the same journald, interleaved within each repetition so
+        that a disturbance hits all of them alike."""
+        quick = self.args.quick
+        cases = [(s, "steady", 1) for s in SIZES] + [(100, "bursty", 1), (100, "steady", 20), (100, "bursty", 20)]
+        for rep in range(self.args.runs):
+            self.note_load(f"throughput repetition {rep + 1}/{self.args.runs}")
+            for size, mode, k in cases:
+                count = lines_for(size, quick) // k
+                for c in JOURNAL_CONTENDERS:
+                    r = self.measure(Load(c, size, mode, k, count), [j], verify=(rep == 0))
+                    r.update(contender=c, size=size, mode=mode, containers=k, rep=rep)
+                    self.results["throughput"].append(r)
+                    print(f"  {c:11} {size:6} B {mode:6} x{k:<2} {r['lines_per_s']:9.0f} lines/s  "
+                          f"sender {r['sender_us_per_line']:5.2f} us/line  journald "
+                          f"{r['journald_us_per_line']:5.2f} us/line  entries {r['entries']}", flush=True)
+                    if r["entries"] is not None and r["entries"] < r["lines"]:
+                        raise RuntimeError(f"{c}: {r['lines'] - r['entries']} lines missing from the journal")
+
+    def files(self):
+        """(5): files only, the companion against cat > file (no journald involved)."""
+        for rep in range(self.args.runs):
+            for size in SIZES:
+                count = lines_for(size, self.args.quick) * 5
+                for c in ("pipe-nojournal", "cat"):
+                    r = self.measure(Load(c, size, "steady", 1, count), [])
+                    r.update(contender=c, size=size, mode="steady", containers=1, rep=rep)
+                    self.results["files"].append(r)
+                    print(f"  {c:14} {size:6} B {r['mb_per_s']:8.1f} MB/s {r['lines_per_s']:9.0f} lines/s "
+                          f"sender {r['sender_us_per_line']:.2f} us/line", flush=True)
+
+    def namespaces(self):
+        """The same load (4 companions, 100 B) over 1, 2 and 4 journald instances."""
+        count = lines_for(100, self.args.quick) // 2
+        with Journald(f"{self.tag}-ns0") as a, Journald(f"{self.tag}-ns1") as b, \
+                Journald(f"{self.tag}-ns2") as c, Journald(f"{self.tag}-ns3") as d:
+            all4 = [a, b, c, d]
+            for rep in range(self.args.runs):
+                self.note_load(f"namespaces repetition {rep + 1}")
+                for n in (1, 2, 4):
+                    r = self.measure(Load("pipe", 100, "steady", 4, count), all4[:n])
+                    r.update(namespaces=n, rep=rep)
+                    self.results["namespaces"].append(r)
+                    print(f"  {n} namespace(s): {r['lines_per_s']:9.0f} lines/s", flush=True)
+
+    def lever(self, j):
+        """journald's CPU per line against the constant fields each entry carries."""
+        labels = [f"LABEL_{i:02d}=value-of-label-{i:02d}" for i in range(20)]
+        variants = {"4 fields (no --field)": [], "10 fields (Mesos ids)": MESOS_FIELDS,
+                    "30 fields (ids + 20 labels)": MESOS_FIELDS + labels}
+        count = lines_for(100, self.args.quick)
+        for rep in range(self.args.runs):
+            for name, fields in variants.items():
+                r = self.measure(Load("pipe", 100, "steady", 1, count, fields), [j])
+                r.update(variant=name, rep=rep)
+                self.results["lever"].append(r)
+                print(f"  {name:28} {r['lines_per_s']:9.0f} lines/s journald {r['journald_us_per_line']:.2f} us/line",
+                      flush=True)
+
+    def probes(self, j):
+        idle_secs = 2 if self.args.quick else 5
+        for size, lines, files in ((100, 1, False), (100, 1, True), (100, 100000, True), (16384, 5000, True)):
+            r = probes.companion_memory(self.tools, j, self.run_id(), self.workdir, size, lines, idle_secs, files)
+            self.results["memory"].append(r)
+            print(f"  memory {r}", flush=True)
+        runs = 20 if self.args.quick else 50
+        for which in ("pipe", "native", "pipe-probe", "native-probe"):
+            self.results["spawn"][which] = probes.spawn_to_first_line(self.tools, j, runs, which)
+            print(f"  spawn {which}: median {self.results['spawn'][which]['median_us']} us", flush=True)
+
+    def run(self):
+        self.note_load("start")
+        self.results["micro"] = probes.micro_benchmarks(self.tools, 0.05 if self.args.quick else 0.3)
+        with Journald(f"{self.tag}-main") as j:
+            self.throughput(j)
+            self.lever(j)
+            self.probes(j)
+        self.files()
+        self.namespaces()
+        self.note_load("end")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return self.results
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--out", required=True, help="docs/performance.md")
+    p.add_argument("--quick", action="store_true", help="fewer lines and one repetition (~2 min)")
+    p.add_argument("--runs", type=int, help="repetitions (default 3, quick 1)")
+    p.add_argument("--from-json", help="only rewrite the report from an earlier run's bench-results.json")
+    args = p.parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            report.write(json.load(f), args.out)
+        return
+    if args.runs is None:
+        args.runs = 1 if args.quick else 3
+    if os.geteuid() != 0:
+        sys.exit("run_bench: needs root (it starts journald namespace instances)")
+    started = time.time()
+    results = Bench(args).run()
+    results["duration_s"] = time.time() - started
+    results["quick"], results["runs"] = args.quick, args.runs
+    results["machine"] = report.machine()
+    raw = os.path.join(args.build_dir, "bench-results.json")
+    with open(raw, "w") as f:
+        json.dump(results, f, indent=1)
+    report.write(results, args.out)
+    print(f"[bench] wrote {args.out} (raw numbers in {raw}) in {results['duration_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

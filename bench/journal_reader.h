@@ -1,0 +1,63 @@
+// Reads a journal namespace for the benchmark: the sequence number of the newest line
+// of an identifier, and how many entries an identifier has. RAII over sd_journal.
+#pragma once
+
+#include <systemd/sd-journal.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "bench_util.h"
+
+namespace mjbench {
+
+class JournalReader {
+ public:
+  explicit JournalReader(const std::string& ns) {
+    int r = ns.empty() ? sd_journal_open(&j_, SD_JOURNAL_LOCAL_ONLY) : sd_journal_open_namespace(&j_, ns.c_str(), 0);
+    if (r < 0) throw std::runtime_error("sd_journal_open_namespace " + ns + ": " + std::strerror(-r));
+    sd_journal_set_data_threshold(j_, 64);  // only the sequence number is needed
+  }
+  ~JournalReader() { sd_journal_close(j_); }
+  JournalReader(const JournalReader&) = delete;
+  JournalReader& operator=(const JournalReader&) = delete;
+
+  // Picks up files journald created or rotated since the last call.
+  void refresh() { sd_journal_process(j_); }
+
+  // Sequence number of the newest entry with SYSLOG_IDENTIFIER=id; -1 when none yet.
+  long long newest_seq(const std::string& id) {
+    match(id);
+    if (sd_journal_seek_tail(j_) < 0 || sd_journal_previous(j_) <= 0) return -1;
+    const void* data;
+    size_t len;
+    if (sd_journal_get_data(j_, "MESSAGE", &data, &len) < 0) return -1;
+    std::string_view kv(static_cast<const char*>(data), len);
+    return parse_seq(kv.substr(std::strlen("MESSAGE=")));
+  }
+
+  bool any(const std::string& id) {
+    match(id);
+    return sd_journal_seek_head(j_) >= 0 && sd_journal_next(j_) > 0;
+  }
+
+  std::uint64_t count(const std::string& id) {
+    match(id);
+    std::uint64_t n = 0;
+    sd_journal_seek_head(j_);
+    while (sd_journal_next(j_) > 0) ++n;
+    return n;
+  }
+
+ private:
+  void match(const std::string& id) {
+    sd_journal_flush_matches(j_);
+    std::string m = "SYSLOG_IDENTIFIER=" + id;
+    sd_journal_add_match(j_, m.data(), m.size());
+  }
+
+  sd_journal* j_ = nullptr;
+};
+
+}  // namespace mjbench
