@@ -121,17 +121,19 @@ class Bench:
             print(f"  spawn {which}: median {self.results['spawn'][which]['median_us']} us", flush=True)
 
     def run(self):
-        self.note_load("start")
-        self.results["micro"] = probes.micro_benchmarks(self.tools, 0.05 if self.args.quick else 0.3)
-        with Journald(f"{self.tag}-main") as j:
-            self.throughput(j)
-            self.lever(j)
-            self.probes(j)
-        self.files()
-        self.namespaces()
-        self.note_load("end")
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        return self.results
+        try:
+            self.note_load("start")
+            self.results["micro"] = probes.micro_benchmarks(self.tools, 0.05 if self.args.quick else 0.3)
+            with Journald(f"{self.tag}-main") as j:
+                self.throughput(j)
+                self.lever(j)
+                self.probes(j)
+            self.files()
+            self.namespaces()
+            self.note_load("end")
+            return self.results
+        finally:  # sandbox files of a failed run must not stay behind either
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def main():
