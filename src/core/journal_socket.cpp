@@ -17,6 +17,8 @@ namespace {
 constexpr int kSendBuffer = 8 * 1024 * 1024;
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
+// How long one blocking send waits before the caller looks at signals and deadlines.
+constexpr std::chrono::milliseconds kBlockingSlice{200};
 // Memory for entries kept to be sent again after journald dies (see SentRing).
 constexpr std::size_t kRingBytes = 4 * 1024 * 1024;
 
@@ -37,9 +39,16 @@ JournalSocket::JournalSocket(std::string path, Diagnostics& diag)
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
   if (!fd_) {
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    // Blocking, with a timeout: a sender waiting in sendmsg() for room in journald's
+    // queue waits in the kernel's exclusive queue, so each freed slot wakes one sender.
+    // Waiting in poll(POLLOUT) instead wakes every waiting sender for every slot, which
+    // with hundreds of companions costs journald (which does the waking) more than
+    // storing the entries. Non-blocking attempts use MSG_DONTWAIT.
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd_) return false;
     grow_send_buffer(fd_.get());
+    struct timeval tv = {0, static_cast<suseconds_t>(kBlockingSlice.count() * 1000)};
+    (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -79,7 +88,7 @@ void JournalSocket::note_recovered() {
   diag_.report("journald socket " + path_ + " available again after " + std::to_string(ms) + " ms");
 }
 
-JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int iovcnt) {
+JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int iovcnt, int flags) {
   UniqueFd mem(::memfd_create("mesos-journald-entry", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!mem) {
     diag_.report("cannot create memfd for a large entry: " + errno_text(errno));
@@ -118,7 +127,7 @@ JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int io
   int raw = mem.get();
   std::memcpy(CMSG_DATA(cmsg), &raw, sizeof raw);
   mh.msg_controllen = cmsg->cmsg_len;
-  if (::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) >= 0) {
+  if (::sendmsg(fd_.get(), &mh, flags) >= 0) {
     ++stats_.memfd_entries;
     return Attempt::kSent;
   }
@@ -172,7 +181,8 @@ void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {
   ring_.push(iov, iovcnt);
 }
 
-JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt) {
+JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
+  const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
   if (!ensure_connected()) return on_unavailable(errno, "connect");
   if (peer_lost_) {
     peer_lost_ = false;
@@ -181,21 +191,21 @@ JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcn
   // Entries to send again go first, in their order, before anything newer.
   while (!replay_.empty()) {
     struct iovec again = {replay_.front().data(), replay_.front().size()};
-    Attempt a = send_now(&again, 1);
+    Attempt a = send_now(&again, 1, flags);
     if (a != Attempt::kSent) return a;
     note_sent(&again, 1);
     replay_.pop_front();
   }
-  Attempt a = send_now(iov, iovcnt);
+  Attempt a = send_now(iov, iovcnt, flags);
   if (a == Attempt::kSent) note_sent(iov, iovcnt);
   return a;
 }
 
-JournalSocket::Attempt JournalSocket::send_now(const struct iovec* iov, int iovcnt) {
+JournalSocket::Attempt JournalSocket::send_now(const struct iovec* iov, int iovcnt, int flags) {
   struct msghdr mh{};
   mh.msg_iov = const_cast<struct iovec*>(iov);
   mh.msg_iovlen = static_cast<std::size_t>(iovcnt);
-  if (::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL) >= 0) {
+  if (::sendmsg(fd_.get(), &mh, flags) >= 0) {
     ++stats_.datagrams;
     return Attempt::kSent;
   }
@@ -207,39 +217,43 @@ JournalSocket::Attempt JournalSocket::send_now(const struct iovec* iov, int iovc
       return Attempt::kWaitWritable;
     case EMSGSIZE:
     case ENOBUFS:
-      return send_memfd(iov, iovcnt);
+      return send_memfd(iov, iovcnt, flags);
     default:
       return on_unavailable(err, "send");
   }
 }
 
-bool JournalSocket::wait(bool for_writable, WaitControl& control) {
+bool JournalSocket::check_in(WaitControl& control) {
+  int interrupt = control.interrupt_fd();
+  if (interrupt >= 0) {
+    struct pollfd p = {interrupt, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) control.on_interrupt();
+  }
+  auto deadline = control.deadline();
+  return !deadline || Clock::now() < *deadline;
+}
+
+bool JournalSocket::wait_backoff(WaitControl& control) {
   Clock::time_point backoff_end = Clock::now() + backoff_;
   for (;;) {
     auto deadline = control.deadline();
     if (deadline && Clock::now() >= *deadline) return false;
-    std::optional<Clock::time_point> until = deadline;
-    if (!for_writable && (!until || backoff_end < *until)) until = backoff_end;
-    struct pollfd fds[2];
-    int nfds = 0;
-    if (for_writable) fds[nfds++] = {fd_.get(), POLLOUT, 0};
-    int interrupt = control.interrupt_fd();
-    if (interrupt >= 0) fds[nfds++] = {interrupt, POLLIN, 0};
-    int rc = ::poll(fds, static_cast<nfds_t>(nfds), poll_timeout_ms(until, -1));
-    if (rc < 0 && errno != EINTR) return true;  // let the next attempt report the state
-    if (rc > 0 && interrupt >= 0 && (fds[nfds - 1].revents & POLLIN)) {
+    std::optional<Clock::time_point> until = backoff_end;
+    if (deadline && *deadline < backoff_end) until = deadline;
+    struct pollfd p = {control.interrupt_fd(), POLLIN, 0};
+    int rc = ::poll(&p, p.fd >= 0 ? 1 : 0, poll_timeout_ms(until, -1));
+    if (rc > 0) {
       control.on_interrupt();
       continue;  // the deadline may have changed
     }
-    if (for_writable && rc > 0) return true;
-    if (!for_writable && Clock::now() >= backoff_end) return true;
+    if (Clock::now() >= backoff_end) return true;
   }
 }
 
 TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
   if (!connected_ && Clock::now() < retry_at_) return TryOutcome::kDown;
   for (;;) {
-    switch (attempt(iov, iovcnt)) {
+    switch (attempt(iov, iovcnt, false)) {
       case Attempt::kSent:
         note_recovered();
         return TryOutcome::kSent;
@@ -258,7 +272,7 @@ TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
 
 SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl& control) {
   for (;;) {
-    switch (attempt(iov, iovcnt)) {
+    switch (attempt(iov, iovcnt, true)) {
       case Attempt::kSent:
         note_recovered();
         return SendOutcome::kSent;
@@ -266,12 +280,12 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
         return SendOutcome::kRejected;
       case Attempt::kRetryNow:
         continue;
-      case Attempt::kWaitWritable:
+      case Attempt::kWaitWritable:  // a blocking slice passed with journald's queue full
         ++stats_.waits_full;
-        if (!wait(true, control)) return SendOutcome::kGaveUp;
+        if (!check_in(control)) return SendOutcome::kGaveUp;
         continue;
       case Attempt::kWaitReconnect:
-        if (!wait(false, control)) return SendOutcome::kGaveUp;
+        if (!wait_backoff(control)) return SendOutcome::kGaveUp;
         continue;
     }
   }
