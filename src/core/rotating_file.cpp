@@ -107,6 +107,11 @@ std::size_t RotatingFile::write_some(std::string_view data) {
 }
 
 void RotatingFile::append(std::string_view data) {
+  if (failing_ && std::chrono::steady_clock::now() < retry_at_) {
+    stats_.bytes_lost += data.size();
+    lost_in_outage_ += data.size();
+    return;
+  }
   if (!fd_) {
     // A failed rotation left no file: try again now.
     if (Status s = open_current(); !s) {
@@ -172,6 +177,7 @@ void RotatingFile::append(std::string_view data) {
 void RotatingFile::note_lost(std::size_t bytes, const std::string& why) {
   stats_.bytes_lost += bytes;
   lost_in_outage_ += bytes;
+  retry_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   if (failing_) return;
   failing_ = true;
   diag_->report(why + "; output for the sandbox file is dropped (and counted) until writing works again");

@@ -7,9 +7,12 @@
 // symlink: the directory belongs to the task, which may plant links in it.
 //
 // Write errors never propagate: bytes that could not be written are counted and
-// reported once per outage, and writing resumes as soon as the filesystem lets it.
+// reported once per outage. While failing, writing is tried again at most once a second
+// (a nearly full filesystem would otherwise take a few bytes now and then, garbling the
+// file and the messages); what arrives in between is counted as lost.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -62,6 +65,7 @@ class RotatingFile {
   std::uint64_t line_start_ = 0;  // offset where the unterminated last line begins
   std::string error_;
   bool failing_ = false;
+  std::chrono::steady_clock::time_point retry_at_{};
   std::uint64_t lost_in_outage_ = 0;
   RotatingFileStats stats_;
 };

@@ -1,0 +1,162 @@
+// The fault matrix of docs/reliability.md that concerns one companion: a full sandbox
+// filesystem, a removed sandbox, journald stalled for seconds, and 200 companions at once.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "companion_fixture.h"
+
+namespace mj::test {
+namespace {
+
+void write_lines(int fd, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    std::string l = "n" + std::to_string(i) + "\n";
+    ASSERT_EQ(::write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  }
+}
+
+std::string lines(int from, int to) {
+  std::string s;
+  for (int i = from; i < to; ++i) s += "n" + std::to_string(i) + "\n";
+  return s;
+}
+
+int count_occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+// A small tmpfs as the sandbox, unmounted at the end.
+class SmallFilesystem {
+ public:
+  SmallFilesystem(const std::string& path, const char* size) : path_(path) {
+    std::filesystem::create_directories(path_);
+    mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", 0, (std::string("size=") + size).c_str()) == 0;
+  }
+  ~SmallFilesystem() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+};
+
+TEST_F(CompanionTest, FullSandboxFilesystemKeepsJournaldGoingAndResumesTheFile) {
+  std::string box = sandbox_.file("box");
+  SmallFilesystem fs(box, "64k");
+  if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
+  write_file(box + "/filler", std::string(40 * 1024, 'f'));
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--sandbox", box}), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 6000);  // ~40 KiB: more than the ~24 KiB left
+  ASSERT_EQ(entries(6000).size(), 6000u);
+  std::filesystem::remove(box + "/filler");  // space comes back
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a failing file is retried once a second
+  write_lines(in[1], 6000, 6100);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 1);  // bytes were lost from the file, and it says so
+  // journald got every line.
+  auto es = entries(6100);
+  ASSERT_EQ(es.size(), 6100u);
+  EXPECT_EQ(field(es[6099], "MESSAGE"), "n6099");
+  // The file has a prefix of the stream, then, after the outage, the rest.
+  std::string file = read_file(box + "/stdout");
+  std::string all = lines(0, 6100);
+  EXPECT_EQ(all.compare(0, 1000, file, 0, 1000), 0);
+  EXPECT_EQ(file.substr(file.size() - lines(6000, 6100).size()), lines(6000, 6100));
+  std::string err = read_file(err_log);
+  EXPECT_EQ(count_occurrences(err, "No space left on device"), 1) << err;
+  EXPECT_EQ(count_occurrences(err, "works again;"), 1) << err;
+  EXPECT_NE(err.find("bytes could not be written to the sandbox file"), std::string::npos) << err;
+}
+
+TEST_F(CompanionTest, RemovedSandboxDoesNotStopTheJournal) {
+  std::string box = sandbox_.file("box");
+  std::filesystem::create_directories(box);
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--sandbox", box, "--max-file-size", "4K"}), {{3, in[0]}},
+                    err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 100);
+  ASSERT_EQ(entries(100).size(), 100u);
+  std::filesystem::remove_all(box);
+  write_lines(in[1], 100, 5000);  // rotations now fail
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 1);
+  EXPECT_EQ(entries(5000).size(), 5000u);
+  std::string err = read_file(err_log);
+  EXPECT_LE(count_occurrences(err, "cannot "), 2) << "one message per outage, not one per line:\n" << err;
+}
+
+TEST_F(CompanionTest, JournaldStalledForSecondsSlowsTheWriterAndLosesNothing) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
+  ::close(in[0]);
+  journald_->pause();
+  std::thread resume([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    journald_->resume();
+  });
+  auto start = std::chrono::steady_clock::now();
+  write_lines(in[1], 0, 30000);  // far more than the pipe holds: blocks until journald reads
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  resume.join();
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+  auto es = entries(30000);
+  ASSERT_EQ(es.size(), 30000u);
+  for (int i = 0; i < 30000; ++i) ASSERT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(i));
+}
+
+TEST_F(CompanionTest, TwoHundredCompanionsAtOnceLoseNothing) {
+  const int companions = 200, per = 500;
+  std::vector<pid_t> pids;
+  for (int c = 0; c < companions; ++c) {
+    std::string script = "i=0; while [ $i -lt " + std::to_string(per) + " ]; do echo \"c" + std::to_string(c) +
+                         " $i\"; i=$((i+1)); done";
+    pids.push_back(spawn(pipe_args({"--field", "COMPANION=" + std::to_string(c), "--", "/bin/sh", "-c", script}), {}));
+  }
+  // Memory stays bounded while they all work: sample the companions' resident sets.
+  long max_rss_kib = 0;
+  for (int sample = 0; sample < 5; ++sample) {
+    for (pid_t p : pids) {
+      std::ifstream status("/proc/" + std::to_string(p) + "/status");
+      std::string key;
+      long value;
+      while (status >> key)
+        if (key == "VmRSS:" && status >> value) max_rss_kib = std::max(max_rss_kib, value);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (pid_t p : pids) EXPECT_EQ(wait_exit(p), 0);
+  EXPECT_GT(max_rss_kib, 0);
+  EXPECT_LT(max_rss_kib, 16 * 1024) << "KiB: the largest companion's resident set";
+  auto es = entries(static_cast<std::size_t>(companions * per), {});
+  ASSERT_EQ(es.size(), static_cast<std::size_t>(companions * per));
+  std::vector<int> next(companions, 0);
+  for (const auto& e : es) {
+    int c = std::stoi(field(e, "COMPANION"));
+    ASSERT_EQ(field(e, "MESSAGE"), "c" + std::to_string(c) + " " + std::to_string(next[static_cast<std::size_t>(c)]++));
+  }
+  for (int c = 0; c < companions; ++c) EXPECT_EQ(next[static_cast<std::size_t>(c)], per) << c;
+}
+
+}  // namespace
+}  // namespace mj::test
