@@ -97,14 +97,23 @@ bool StreamPump::read_once(Stream& s) {
 }
 
 void StreamPump::arm_timer() {
-  if (timer_armed_ || options_.partial_flush.count() == 0 || !journal_) return;
+  if (options_.partial_flush.count() == 0 || !journal_) return;
   std::optional<Clock::time_point> due;
   for (auto& s : streams_)
     if (s->fd && s->framer.pending_bytes() > 0) {
       auto t = s->last_input + options_.partial_flush;
       if (!due || t < *due) due = t;
     }
-  if (!due) return;
+  if (!due) {
+    // The line completed: disarm, so that an idle companion is not woken once more.
+    if (timer_armed_) {
+      struct itimerspec off{};
+      ::timerfd_settime(timer_fd_.get(), 0, &off, nullptr);
+      timer_armed_ = false;
+    }
+    return;
+  }
+  if (timer_armed_) return;  // fires early at worst; on_timer() checks and re-arms
   if (!timer_fd_) {
     timer_fd_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timer_fd_) {
