@@ -115,7 +115,9 @@ TEST_F(CompanionTest, SigtermDrainsWhatThePipeHoldsAndExitsZero) {
   for (int i = 0; i < 5000; ++i) data += "queued " + std::to_string(i) + "\n";
   ASSERT_EQ(::write(in[1], data.data(), data.size()), static_cast<ssize_t>(data.size()));
   ASSERT_EQ(::write(in[1], "partial", 7), 7);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
+  // No idle flush: on a slow machine "partial" could otherwise go out as a partial piece
+  // before SIGTERM, and the drain would close it with a second, empty piece.
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--flush-partial-after", "0"}), {{3, in[0]}});
   ::close(in[0]);
   ASSERT_GE(entries(1).size(), 1u);  // running, with its signal handling in place
   ::kill(pid, SIGTERM);
