@@ -160,3 +160,27 @@ TEST_F(CompanionTest, TwoHundredCompanionsAtOnceLoseNothing) {
 
 }  // namespace
 }  // namespace mj::test
+
+namespace mj::test {
+namespace {
+
+// Deliberate: a companion killed with SIGKILL is not replaced. The container's next
+// write gets EPIPE (SIGPIPE by default), instead of blocking forever on a pipe nobody
+// reads; Mesos then sees the task fail rather than hang.
+TEST_F(CompanionTest, KilledCompanionMakesTheWriterSeeEpipe) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
+  ::close(in[0]);
+  write_lines(in[1], 0, 10);
+  ASSERT_EQ(entries(10).size(), 10u);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  ::signal(SIGPIPE, SIG_IGN);
+  EXPECT_EQ(::write(in[1], "x\n", 2), -1);
+  EXPECT_EQ(errno, EPIPE);
+  ::close(in[1]);
+}
+
+}  // namespace
+}  // namespace mj::test
