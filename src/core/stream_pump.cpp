@@ -1,15 +1,24 @@
 #include "core/stream_pump.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace mj {
+namespace {
+
+constexpr std::size_t kRawReadSize = 128 * 1024;
+constexpr int kReadsPerWakeup = 8;
+
+}  // namespace
 
 struct StreamPump::Stream {
   Stream(UniqueFd in, const EntryTemplate& tmpl, std::optional<RotatingFile> f, const PumpOptions& options)
@@ -20,7 +29,10 @@ struct StreamPump::Stream {
   LineFramer framer;
   std::unique_ptr<JournalStreamWriter> writer;  // null without a journal
   std::unique_ptr<char[]> raw;                  // read buffer without a journal
+  std::size_t read_size = 0;
   std::optional<RotatingFile> file;
+  bool nonblocking = false;
+  bool last_read_full = false;  // the pipe may hold more
   std::uint64_t bytes_read = 0;
   Clock::time_point last_input{};
 };
@@ -44,12 +56,22 @@ StreamPump::StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics&
 
 StreamPump::~StreamPump() = default;
 
-void StreamPump::add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file) {
+void StreamPump::add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file,
+                            bool exclusive) {
   auto s = std::make_unique<Stream>(std::move(input), tmpl, std::move(file), options_);
-  if (delivery_)
+  s->read_size = options_.read_size;
+  if (delivery_) {
     s->writer = std::make_unique<JournalStreamWriter>(tmpl, *delivery_, partial_ids_);
-  else
-    s->raw.reset(new char[options_.read_size]);
+  } else {
+    // Files only: no line framing, so reads as large as cat's cost nothing extra.
+    s->read_size = std::max<std::size_t>(options_.read_size, kRawReadSize);
+    s->raw.reset(new char[s->read_size]);
+  }
+  struct stat st{};
+  if (exclusive && ::fstat(s->fd.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    int flags = ::fcntl(s->fd.get(), F_GETFL);
+    s->nonblocking = flags >= 0 && ::fcntl(s->fd.get(), F_SETFL, flags | O_NONBLOCK) == 0;
+  }
   streams_.push_back(std::move(s));
 }
 
@@ -75,7 +97,9 @@ void StreamPump::close_stream(Stream& s) {
 
 bool StreamPump::read_once(Stream& s) {
   char* buf = s.writer ? s.framer.write_ptr() : s.raw.get();
-  ssize_t n = ::read(s.fd.get(), buf, options_.read_size);
+  const std::size_t want = s.writer ? options_.read_size : s.read_size;
+  s.last_read_full = false;
+  ssize_t n = ::read(s.fd.get(), buf, want);
   if (n < 0) {
     if (errno == EINTR || errno == EAGAIN) return true;
     diag_.report(std::string("cannot read ") + stream_file_name(s.kind) + ": " + std::strerror(errno) +
@@ -88,6 +112,7 @@ bool StreamPump::read_once(Stream& s) {
     return false;
   }
   auto len = static_cast<std::size_t>(n);
+  s.last_read_full = len == want;
   s.bytes_read += len;
   s.last_input = Clock::now();
   // The file first: it must not wait for journald.
@@ -201,8 +226,14 @@ PumpReport StreamPump::run() {
     if (signal_fd_ >= 0 && (fds[signal_slot].revents & POLLIN)) on_interrupt();
     if (timer_armed_ && timer_slot < fds.size() && (fds[timer_slot].revents & POLLIN)) on_timer();
     if ((writable >= 0 && fds[delivery_slot].revents) || (wakeup && Clock::now() >= *wakeup)) delivery_->on_ready();
-    for (std::size_t i = 0; i < polled.size(); ++i)
-      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_once(*polled[i]);
+    for (std::size_t i = 0; i < polled.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      // A full read means more is probably waiting: read on without another poll(),
+      // a few times, so that the other stream still gets its turn.
+      Stream& s = *polled[i];
+      for (int reads = 0; read_once(s) && s.nonblocking && s.last_read_full && ++reads < kReadsPerWakeup;) {
+      }
+    }
     arm_timer();
   }
   // What the drop policy still holds goes out now, within the drain deadline.

@@ -73,7 +73,10 @@ class StreamPump final : private WaitControl {
   StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics& diag, int signal_fd, SignalPolicy* policy);
   ~StreamPump() override;
 
-  void add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file);
+  // exclusive: nobody else reads `input`; if it is a pipe it is made non-blocking and
+  // read several times per wake-up.
+  void add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file,
+                  bool exclusive = false);
 
   PumpReport run();
 

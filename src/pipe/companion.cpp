@@ -221,7 +221,9 @@ int run_companion(const PipeOptions& o) {
       }
       file.emplace(std::move(*opened));
     }
-    pump.add_stream(std::move(in.fd), tmpl, std::move(file));
+    // Pipes from the Mesos module or made for COMMAND are ours alone; standard input may
+    // be shared (a terminal), and must stay blocking for whoever else uses it.
+    pump.add_stream(std::move(in.fd), tmpl, std::move(file), o.mode != InputMode::kStdin);
   }
 
   PumpReport report = pump.run();
