@@ -14,7 +14,15 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+ensure_machine_id() {
+  # journald names its directories after the machine id; minimal images may lack one.
+  if [ ! -s /etc/machine-id ] && [ "$(id -u)" -eq 0 ] && command -v systemd-machine-id-setup >/dev/null; then
+    systemd-machine-id-setup >/dev/null
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  ensure_machine_id
   echo "install-deps: all packages present"
   exit 0
 fi
@@ -26,3 +34,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+ensure_machine_id
