@@ -140,11 +140,16 @@ std::vector<JournalEntry> JournaldInstance::entries(const std::vector<std::strin
                                                     std::chrono::milliseconds timeout) const {
   std::vector<JournalEntry> out;
   sd_journal* j = nullptr;
-  int r = sd_journal_open_namespace(&j, name_.c_str(), 0);
-  if (r < 0) throw std::runtime_error("sd_journal_open_namespace: " + std::string(std::strerror(-r)));
-  sd_journal_set_data_threshold(j, 0);  // whole values, however large
-  for (const std::string& m : matches) sd_journal_add_match(j, m.data(), m.size());
+  auto open = [&] {
+    int rc = sd_journal_open_namespace(&j, name_.c_str(), 0);
+    if (rc < 0) throw std::runtime_error("sd_journal_open_namespace: " + std::string(std::strerror(-rc)));
+    sd_journal_set_data_threshold(j, 0);  // whole values, however large
+    for (const std::string& m : matches) sd_journal_add_match(j, m.data(), m.size());
+  };
+  open();
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto reopen_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  int r;
   for (;;) {
     r = sd_journal_next(j);
     if (r < 0) break;
@@ -162,6 +167,14 @@ std::vector<JournalEntry> JournaldInstance::entries(const std::vector<std::strin
       continue;
     }
     if (out.size() >= at_least || std::chrono::steady_clock::now() >= deadline) break;
+    if (out.empty() && std::chrono::steady_clock::now() >= reopen_at) {
+      // Opened before journald had created the namespace's journal directory: nothing
+      // would tell this reader about files that appear later, so look again.
+      sd_journal_close(j);
+      open();
+      reopen_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+      continue;
+    }
     sd_journal_wait(j, 100000);
   }
   sd_journal_close(j);
