@@ -1,17 +1,11 @@
 #include "core/journal_delivery.h"
 
-#include <time.h>
 
 #include "core/native_encoding.h"
 
 namespace mj {
 namespace {
 
-std::uint64_t realtime_usec() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
 
 std::string iov_bytes(const struct iovec* iov, int iovcnt) {
   std::size_t total = 0;

@@ -2,19 +2,15 @@
 
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "core/wait_control.h"
+
 namespace mj {
 namespace {
 
-std::uint64_t now_usec() {
-  struct timespec ts;
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
 
 struct JournalCloser {
   void operator()(sd_journal* j) const { sd_journal_close(j); }
@@ -23,7 +19,7 @@ struct JournalCloser {
 }  // namespace
 
 StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
-    : namespace_(std::move(journal_namespace)), since_usec_(now_usec()) {}
+    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()) {}
 
 StoredEntryCounter::~StoredEntryCounter() = default;
 

@@ -1,9 +1,17 @@
 #include "core/wait_control.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <climits>
 
 namespace mj {
+
+std::uint64_t realtime_usec() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
 
 int poll_timeout_ms(std::optional<Clock::time_point> until, int cap_ms) {
   if (!until) return cap_ms;

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 
 namespace mj {
 
 using Clock = std::chrono::steady_clock;
+
+// CLOCK_REALTIME in microseconds, as journald's timestamps.
+std::uint64_t realtime_usec();
 
 class WaitControl {
  public:

@@ -17,13 +17,6 @@
 namespace mj::test {
 namespace {
 
-void write_lines(int fd, int from, int to) {
-  for (int i = from; i < to; ++i) {
-    std::string l = "n" + std::to_string(i) + "\n";
-    ASSERT_EQ(::write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
-  }
-}
-
 std::string lines(int from, int to) {
   std::string s;
   for (int i = from; i < to; ++i) s += "n" + std::to_string(i) + "\n";

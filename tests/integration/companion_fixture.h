@@ -1,6 +1,8 @@
 // Shared fixture: a private journald namespace and helpers to run the companion against it.
 #pragma once
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -12,6 +14,14 @@
 #include "temp_dir.h"
 
 namespace mj::test {
+
+// Writes lines "n<from>" .. "n<to - 1>", one write() each.
+inline void write_lines(int fd, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    std::string l = "n" + std::to_string(i) + "\n";
+    ASSERT_EQ(::write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  }
+}
 
 class CompanionTest : public ::testing::Test {
  protected:

@@ -11,13 +11,6 @@
 namespace mj::test {
 namespace {
 
-void write_lines(int fd, int from, int to) {
-  for (int i = from; i < to; ++i) {
-    std::string l = "n" + std::to_string(i) + "\n";
-    ASSERT_EQ(::write(fd, l.data(), l.size()), static_cast<ssize_t>(l.size()));
-  }
-}
-
 void expect_sequence(const std::vector<JournalEntry>& es, int n) {
   ASSERT_EQ(es.size(), static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ASSERT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(i));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "collect_diagnostics.h"
+
 #include <thread>
 
 #include "datagram_receiver.h"
@@ -11,11 +13,7 @@
 namespace mj {
 namespace {
 
-class CollectDiag : public Diagnostics {
- public:
-  void report(std::string_view m) override { messages.emplace_back(m); }
-  std::vector<std::string> messages;
-};
+using CollectDiag = test::CollectDiagnostics;
 
 class DeadlineIn : public WaitControl {
  public:

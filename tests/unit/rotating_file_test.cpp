@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "collect_diagnostics.h"
+
 #include <filesystem>
 #include <random>
 
@@ -17,11 +19,7 @@ namespace {
 using test::read_file;
 using test::TempDir;
 
-class CollectDiag : public Diagnostics {
- public:
-  void report(std::string_view m) override { messages.emplace_back(m); }
-  std::vector<std::string> messages;
-};
+using CollectDiag = test::CollectDiagnostics;
 
 class RotatingFileTest : public ::testing::Test {
  protected:
