@@ -1,50 +1,101 @@
 #include "core/stored_entry_counter.h"
 
-#include <systemd/sd-id128.h>
+#include <dlfcn.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "core/wait_control.h"
 
 namespace mj {
+
+// libsystemd, loaded only when a journald has died: a companion starts and idles without
+// mapping it and the half-dozen libraries it pulls in (startup time, private memory).
+struct SdJournalApi {
+  void* handle = nullptr;
+  decltype(&::sd_journal_open_namespace) open_namespace = nullptr;
+  decltype(&::sd_journal_close) close = nullptr;
+  decltype(&::sd_journal_add_match) add_match = nullptr;
+  decltype(&::sd_journal_seek_realtime_usec) seek_realtime_usec = nullptr;
+  decltype(&::sd_journal_seek_cursor) seek_cursor = nullptr;
+  decltype(&::sd_journal_seek_tail) seek_tail = nullptr;
+  decltype(&::sd_journal_next) next = nullptr;
+  decltype(&::sd_journal_previous) previous = nullptr;
+  decltype(&::sd_journal_test_cursor) test_cursor = nullptr;
+  decltype(&::sd_journal_get_cursor) get_cursor = nullptr;
+  decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
+
+  ~SdJournalApi() {
+    if (handle) ::dlclose(handle);
+  }
+
+  Status load() {
+    if (handle) return Status::success();
+    handle = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return Error{std::string("cannot load libsystemd: ") + ::dlerror()};
+    bool ok = resolve(open_namespace, "sd_journal_open_namespace") && resolve(close, "sd_journal_close") &&
+              resolve(add_match, "sd_journal_add_match") &&
+              resolve(seek_realtime_usec, "sd_journal_seek_realtime_usec") &&
+              resolve(seek_cursor, "sd_journal_seek_cursor") && resolve(seek_tail, "sd_journal_seek_tail") &&
+              resolve(next, "sd_journal_next") && resolve(previous, "sd_journal_previous") &&
+              resolve(test_cursor, "sd_journal_test_cursor") && resolve(get_cursor, "sd_journal_get_cursor") &&
+              resolve(get_realtime_usec, "sd_journal_get_realtime_usec");
+    if (!ok) return Error{std::string("libsystemd lacks a function: ") + ::dlerror()};
+    return Status::success();
+  }
+
+ private:
+  template <typename F>
+  bool resolve(F& f, const char* name) {
+    f = reinterpret_cast<F>(::dlsym(handle, name));
+    return f != nullptr;
+  }
+};
+
 namespace {
 
-
-struct JournalCloser {
-  void operator()(sd_journal* j) const { sd_journal_close(j); }
-};
+Result<std::string> boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string uuid, id;
+  if (!(in >> uuid)) return Error{"cannot read /proc/sys/kernel/random/boot_id"};
+  for (char c : uuid)
+    if (c != '-') id.push_back(c);
+  return id;
+}
 
 }  // namespace
 
 StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
-    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()) {}
+    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()), api_(std::make_unique<SdJournalApi>()) {}
 
 StoredEntryCounter::~StoredEntryCounter() = default;
 
 Result<std::uint64_t> StoredEntryCounter::count() {
+  if (Status s = api_->load(); !s) return s.error();
+  const SdJournalApi& sd = *api_;
   sd_journal* raw = nullptr;
-  int r = sd_journal_open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
+  int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
   if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
-  std::unique_ptr<sd_journal, JournalCloser> j(raw);
+  auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
+  std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
 
+  auto boot = boot_id();
+  if (!boot) return boot.error();
   std::string pid = "_PID=" + std::to_string(::getpid());
-  sd_id128_t boot;
-  char boot_text[SD_ID128_STRING_MAX];
-  if ((r = sd_id128_get_boot(&boot)) < 0) return Error::from_errno("cannot read the boot id", -r);
-  std::string boot_match = std::string("_BOOT_ID=") + sd_id128_to_string(boot, boot_text);
-  if ((r = sd_journal_add_match(j.get(), pid.data(), pid.size())) < 0 ||
-      (r = sd_journal_add_match(j.get(), boot_match.data(), boot_match.size())) < 0)
+  std::string boot_match = "_BOOT_ID=" + *boot;
+  if ((r = sd.add_match(j.get(), pid.data(), pid.size())) < 0 ||
+      (r = sd.add_match(j.get(), boot_match.data(), boot_match.size())) < 0)
     return Error::from_errno("cannot filter the journal", -r);
 
   if (cursor_.empty()) {
-    r = sd_journal_seek_realtime_usec(j.get(), since_usec_ > 10000000 ? since_usec_ - 10000000 : 0);
+    r = sd.seek_realtime_usec(j.get(), since_usec_ > 10000000 ? since_usec_ - 10000000 : 0);
   } else {
-    r = sd_journal_seek_cursor(j.get(), cursor_.c_str());
+    r = sd.seek_cursor(j.get(), cursor_.c_str());
     if (r >= 0) {
-      r = sd_journal_next(j.get());  // the entry the cursor names was counted already
-      if (r > 0 && sd_journal_test_cursor(j.get(), cursor_.c_str()) <= 0) {
+      r = sd.next(j.get());  // the entry the cursor names was counted already
+      if (r > 0 && sd.test_cursor(j.get(), cursor_.c_str()) <= 0) {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
@@ -55,9 +106,9 @@ Result<std::uint64_t> StoredEntryCounter::count() {
   if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
 
   std::uint64_t n = counted_;
-  while ((r = sd_journal_next(j.get())) > 0) {
+  while ((r = sd.next(j.get())) > 0) {
     std::uint64_t usec = 0;
-    if (cursor_.empty() && sd_journal_get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
+    if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
     ++n;
   }
@@ -65,8 +116,8 @@ Result<std::uint64_t> StoredEntryCounter::count() {
   // The cursor of the last entry counted, to resume from. (sd_journal_previous() after
   // the end would step back past it: seek to the tail instead.)
   char* c = nullptr;
-  if (n > counted_ && sd_journal_seek_tail(j.get()) >= 0 && sd_journal_previous(j.get()) > 0 &&
-      sd_journal_get_cursor(j.get(), &c) >= 0 && c) {
+  if (n > counted_ && sd.seek_tail(j.get()) >= 0 && sd.previous(j.get()) > 0 &&
+      sd.get_cursor(j.get(), &c) >= 0 && c) {
     cursor_ = c;
     ::free(c);
     counted_ = n;

@@ -1,6 +1,6 @@
 // Counts the entries of this process that journald has stored, by reading the journal
-// back (sd-journal): after journald died, the difference to what was sent is what its
-// socket queue took with it.
+// back (sd-journal, loaded with dlopen() on first use): after journald died, the
+// difference to what was sent is what its socket queue took with it.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,9 @@
 
 #include "core/result.h"
 
-struct sd_journal;
-
 namespace mj {
+
+struct SdJournalApi;
 
 class StoredEntryCounter {
  public:
@@ -31,6 +31,7 @@ class StoredEntryCounter {
   std::uint64_t since_usec_;
   std::string cursor_;
   std::uint64_t counted_ = 0;
+  std::unique_ptr<SdJournalApi> api_;
 };
 
 }  // namespace mj
