@@ -46,7 +46,8 @@ def companion_memory(tools, journald, run_id, workdir, size, busy_lines, idle_se
     c.wait()
     return {"lines": busy_lines, "size": size, "files": with_files,
             "busy_private_kib": max(busy_private, idle["private_kib"]),
-            "idle_private_kib": idle["private_kib"], "idle_rss_kib": idle["rss_kib"],
+            "idle_private_kib": idle["private_kib"], "idle_private_dirty_kib": idle["private_dirty_kib"],
+            "idle_rss_kib": idle["rss_kib"],
             "idle_pss_kib": idle["pss_kib"], "peak_rss_kib": hwm,
             "wakeups_per_s": (sw1 - sw0) / idle_secs, "idle_cpu_s": cpu1 - cpu0}
 

@@ -2,7 +2,10 @@
 
 
 def smaps_rollup(pid):
-    """Rss, Pss, Private_Clean + Private_Dirty (KiB) from /proc/PID/smaps_rollup."""
+    """Rss, Pss, Private_Clean + Private_Dirty, and Private_Dirty alone (KiB) from
+    /proc/PID/smaps_rollup. Private_Clean counts file pages (libstdc++, the binary) that
+    no other process happens to map at the moment, so it depends on what else runs;
+    Private_Dirty is what this process alone costs (heap, stacks, relocated data)."""
     out = {}
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
@@ -10,7 +13,8 @@ def smaps_rollup(pid):
             if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
                 out[parts[0][:-1]] = int(parts[1])
     return {"rss_kib": out.get("Rss", 0), "pss_kib": out.get("Pss", 0),
-            "private_kib": out.get("Private_Clean", 0) + out.get("Private_Dirty", 0)}
+            "private_kib": out.get("Private_Clean", 0) + out.get("Private_Dirty", 0),
+            "private_dirty_kib": out.get("Private_Dirty", 0)}
 
 
 def status(pid):
