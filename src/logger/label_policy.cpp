@@ -2,16 +2,9 @@
 
 #include <algorithm>
 
+#include "logger/text_list.h"
+
 namespace mj {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 Result<LabelPolicy> LabelPolicy::parse(std::string_view text) {
   LabelPolicy p;
@@ -23,14 +16,9 @@ Result<LabelPolicy> LabelPolicy::parse(std::string_view text) {
   }
   if (t.empty()) return Error{"expected all, none or a comma-separated list of label keys"};
   p.mode_ = Mode::kList;
-  std::size_t i = 0;
-  while (i <= t.size()) {
-    std::size_t comma = t.find(',', i);
-    if (comma == std::string_view::npos) comma = t.size();
-    std::string_view key = trim(t.substr(i, comma - i));
+  for (std::string_view key : split_comma_list(t)) {
     if (key.empty()) return Error{"empty label key in list '" + std::string(text) + "'"};
     p.keys_.emplace(key);
-    i = comma + 1;
   }
   return p;
 }

@@ -13,6 +13,7 @@
 #include "core/field_name.h"
 #include "logger/metadata_limits.h"
 #include "logger/reserved_fields.h"
+#include "logger/text_list.h"
 
 #ifndef MJ_DEFAULT_COMPANION_PATH
 #define MJ_DEFAULT_COMPANION_PATH "/usr/bin/mesos-journald-pipe"
@@ -20,25 +21,6 @@
 
 namespace mj {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> items;
-  std::size_t i = 0;
-  while (i <= text.size()) {
-    std::size_t comma = text.find(',', i);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = trim(text.substr(i, comma - i));
-    if (!item.empty()) items.emplace_back(item);
-    i = comma + 1;
-  }
-  return items;
-}
 
 bool contains(const std::vector<std::string_view>& list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
@@ -85,7 +67,9 @@ Result<std::vector<Field>> parse_extra_fields(std::string_view text) {
 Result<std::set<std::string>> parse_overridable(std::string_view text) {
   std::set<std::string> names;
   if (trim(text) == "none") return names;
-  for (const std::string& name : split_list(text)) {
+  for (std::string_view item : split_comma_list(text)) {
+    if (item.empty()) continue;
+    std::string name(item);
     if (!contains(known_parameters(), name)) return Error{"unknown parameter '" + name + "'"};
     if (!contains(task_overridable_parameters(), name))
       return Error{"'" + name + "' cannot be overridden by tasks; overridable parameters are: destination, "
