@@ -1,22 +1,8 @@
 #include "core/journal_delivery.h"
 
-
 #include "core/native_encoding.h"
 
 namespace mj {
-namespace {
-
-
-std::string iov_bytes(const struct iovec* iov, int iovcnt) {
-  std::size_t total = 0;
-  for (int i = 0; i < iovcnt; ++i) total += iov[i].iov_len;
-  std::string out;
-  out.reserve(total);
-  for (int i = 0; i < iovcnt; ++i) out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
-  return out;
-}
-
-}  // namespace
 
 DeliveryOutcome BlockingDelivery::deliver(int, const struct iovec* iov, int iovcnt, std::size_t) {
   return socket_.send(iov, iovcnt, wait_) == SendOutcome::kSent ? DeliveryOutcome::kSent : DeliveryOutcome::kLost;
@@ -75,15 +61,14 @@ DeliveryOutcome DroppingDelivery::deliver(int stream, const struct iovec* iov, i
     if (last_ == TryOutcome::kSent) return DeliveryOutcome::kSent;
     if (last_ == TryOutcome::kRejected) return DeliveryOutcome::kLost;
   }
-  std::size_t size = 0;
-  for (int i = 0; i < iovcnt; ++i) size += iov[i].iov_len;
+  std::size_t size = iov_size(iov, iovcnt);
   if (queued_bytes_ + size <= capacity_) {
     if (dropping_reported_) {
       dropping_reported_ = false;
       diag_.report("journald keeps up again; gaps are marked in the journal");
     }
     close_gaps();
-    enqueue(iov_bytes(iov, iovcnt));
+    enqueue(join_iov(iov, iovcnt));
     return DeliveryOutcome::kQueued;
   }
   if (!dropping_reported_) {

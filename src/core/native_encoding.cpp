@@ -29,4 +29,17 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out.push_back('\n');
 }
 
+std::size_t iov_size(const struct iovec* iov, int iovcnt) {
+  std::size_t total = 0;
+  for (int i = 0; i < iovcnt; ++i) total += iov[i].iov_len;
+  return total;
+}
+
+std::string join_iov(const struct iovec* iov, int iovcnt) {
+  std::string out;
+  out.reserve(iov_size(iov, iovcnt));
+  for (int i = 0; i < iovcnt; ++i) out.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+  return out;
+}
+
 }  // namespace mj

@@ -2,25 +2,23 @@
 
 #include <fstream>
 
+#include "core/native_encoding.h"
+
 namespace mj {
 
 void SentRing::push(const struct iovec* iov, int iovcnt) {
   if (max_entries_ == 0) return;
-  std::string entry;
-  std::size_t size = 0;
-  for (int i = 0; i < iovcnt; ++i) size += iov[i].iov_len;
+  std::size_t size = iov_size(iov, iovcnt);
   if (size > max_bytes_) {
     clear();  // cannot be kept; what came before it is no longer the tail either
     return;
   }
-  entry.reserve(size);
-  for (int i = 0; i < iovcnt; ++i) entry.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
   while (!entries_.empty() && (entries_.size() >= max_entries_ || bytes_ + size > max_bytes_)) {
     bytes_ -= entries_.front().size();
     entries_.pop_front();
   }
   bytes_ += size;
-  entries_.push_back(std::move(entry));
+  entries_.push_back(join_iov(iov, iovcnt));
 }
 
 void SentRing::clear() {

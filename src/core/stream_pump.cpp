@@ -97,7 +97,7 @@ void StreamPump::close_stream(Stream& s) {
 
 bool StreamPump::read_once(Stream& s) {
   char* buf = s.writer ? s.framer.write_ptr() : s.raw.get();
-  const std::size_t want = s.writer ? options_.read_size : s.read_size;
+  const std::size_t want = s.read_size;
   s.last_read_full = false;
   ssize_t n = ::read(s.fd.get(), buf, want);
   if (n < 0) {
