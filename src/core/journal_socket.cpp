@@ -1,10 +1,11 @@
 #include "core/journal_socket.h"
 
+#include "core/unix_address.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -50,14 +51,7 @@ bool JournalSocket::ensure_connected() {
     struct timeval tv = {0, static_cast<suseconds_t>(kBlockingSlice.count() * 1000)};
     (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path_.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return false;
-  }
-  std::memcpy(addr.sun_path, path_.data(), path_.size());
-  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) return false;
+  if (!connect_unix(fd_.get(), path_)) return false;
   connected_ = true;
   return true;
 }

@@ -1,20 +1,20 @@
 #include "core/stored_entry_counter.h"
 
-#include <dlfcn.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 
+#include "core/shared_library.h"
 #include "core/wait_control.h"
 
 namespace mj {
 
 // libsystemd, loaded only when a journald has died: a companion starts and idles without
-// mapping it and the half-dozen libraries it pulls in (startup time, private memory).
+// mapping it and the half-dozen libraries it pulls in.
 struct SdJournalApi {
-  void* handle = nullptr;
+  SharedLibrary lib;
   decltype(&::sd_journal_open_namespace) open_namespace = nullptr;
   decltype(&::sd_journal_close) close = nullptr;
   decltype(&::sd_journal_add_match) add_match = nullptr;
@@ -26,31 +26,21 @@ struct SdJournalApi {
   decltype(&::sd_journal_test_cursor) test_cursor = nullptr;
   decltype(&::sd_journal_get_cursor) get_cursor = nullptr;
   decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
-
-  ~SdJournalApi() {
-    if (handle) ::dlclose(handle);
-  }
+  bool loaded = false;
 
   Status load() {
-    if (handle) return Status::success();
-    handle = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (!handle) return Error{std::string("cannot load libsystemd: ") + ::dlerror()};
-    bool ok = resolve(open_namespace, "sd_journal_open_namespace") && resolve(close, "sd_journal_close") &&
-              resolve(add_match, "sd_journal_add_match") &&
-              resolve(seek_realtime_usec, "sd_journal_seek_realtime_usec") &&
-              resolve(seek_cursor, "sd_journal_seek_cursor") && resolve(seek_tail, "sd_journal_seek_tail") &&
-              resolve(next, "sd_journal_next") && resolve(previous, "sd_journal_previous") &&
-              resolve(test_cursor, "sd_journal_test_cursor") && resolve(get_cursor, "sd_journal_get_cursor") &&
-              resolve(get_realtime_usec, "sd_journal_get_realtime_usec");
-    if (!ok) return Error{std::string("libsystemd lacks a function: ") + ::dlerror()};
+    if (loaded) return Status::success();
+    if (Status s = lib.open("libsystemd.so.0"); !s) return s;
+    bool ok = lib.resolve(open_namespace, "sd_journal_open_namespace") && lib.resolve(close, "sd_journal_close") &&
+              lib.resolve(add_match, "sd_journal_add_match") &&
+              lib.resolve(seek_realtime_usec, "sd_journal_seek_realtime_usec") &&
+              lib.resolve(seek_cursor, "sd_journal_seek_cursor") && lib.resolve(seek_tail, "sd_journal_seek_tail") &&
+              lib.resolve(next, "sd_journal_next") && lib.resolve(previous, "sd_journal_previous") &&
+              lib.resolve(test_cursor, "sd_journal_test_cursor") && lib.resolve(get_cursor, "sd_journal_get_cursor") &&
+              lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec");
+    if (!ok) return Error{"libsystemd lacks " + lib.missing()};
+    loaded = true;
     return Status::success();
-  }
-
- private:
-  template <typename F>
-  bool resolve(F& f, const char* name) {
-    f = reinterpret_cast<F>(::dlsym(handle, name));
-    return f != nullptr;
   }
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "collect_diagnostics.h"
+#include "deadline_in.h"
 
 #include <thread>
 
@@ -15,16 +16,7 @@ namespace {
 
 using CollectDiag = test::CollectDiagnostics;
 
-class DeadlineIn : public WaitControl {
- public:
-  explicit DeadlineIn(std::chrono::milliseconds d) : deadline_(Clock::now() + d) {}
-  int interrupt_fd() const override { return -1; }
-  void on_interrupt() override {}
-  std::optional<Clock::time_point> deadline() const override { return deadline_; }
-
- private:
-  Clock::time_point deadline_;
-};
+using test::DeadlineIn;
 
 struct iovec iov_of(const std::string& s) { return {const_cast<char*>(s.data()), s.size()}; }
 
