@@ -38,6 +38,7 @@ class Tools:
         self.journal_wait = f"{b}/bench/journal_wait"
         self.spawn_latency = f"{b}/bench/spawn_latency"
         self.micro = f"{b}/bench/micro_bench"
+        self.transport_bench = f"{b}/bench/transport_bench"
 
 
 def gen_args(tools, count, size, mode, hold=False):

@@ -114,6 +114,34 @@ def lever_table(res):
     return "\n".join(out)
 
 
+def transport_table(res):
+    rows = res.get("transport") or []
+    if not rows:
+        return "Not measured in this run: " + res.get("transport_skipped", "no systemd container (see docs/testing.md)") + "."
+    out = ["| transport | lines/s | × native | journald µs/line | × native | writer + companion µs/line |",
+           "|---|---:|---:|---:|---:|---:|"]
+    names = {"native": "`--transport native` (6 Mesos fields per entry)",
+             "stream": "`--transport stream` (the 6 fields as `LogExtraFields=`)",
+             "systemd-cat": "`systemd-cat` (stream, no fields)"}
+    for t in ("native", "stream", "systemd-cat"):
+        sel = [r for r in rows if r["transport"] == t]
+        if not sel:
+            continue
+        speed, cpu = [], []
+        for r in sel:
+            base = [b for b in rows if b["transport"] == "native" and b["rep"] == r["rep"]]
+            if base:
+                speed.append(r["lines_per_s"] / base[0]["lines_per_s"])
+                cpu.append(base[0]["journald_us_per_line"] / r["journald_us_per_line"])
+        out.append(f"| {names[t]} | {fmt(med([r['lines_per_s'] for r in sel]))} | {fmt(med(speed), 2)} | "
+                   f"{fmt(med([r['journald_us_per_line'] for r in sel]), 1)} | {fmt(1 / med(cpu), 2)} | "
+                   f"{fmt(med([r['sender_us_per_line'] for r in sel]), 1)} |")
+    n = rows[0]["lines"]
+    out.append("")
+    out.append(f"{n:,} lines of {rows[0]['size']} B per measurement, every one stored (counted) in every run.")
+    return "\n".join(out)
+
+
 def memory_table(res):
     out = ["| companion | private KiB (idle) | of which dirty | private KiB (peak while busy) | RSS KiB (idle) | peak RSS KiB | wake-ups/s idle | CPU s idle |",
            "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -212,6 +240,7 @@ def write(res, out_md):
         mode=mode, duration=res["duration_s"], loads=loads, **m,
         targets=targets(res), throughput=throughput_table(res), files=files_table(res),
         namespaces=namespaces_table(res), lever=lever_table(res), memory=memory_table(res),
+        transport=transport_table(res),
         spawn_pipe=spawn["pipe"]["median_us"] / 1000, spawn_pipe_p90=spawn["pipe"]["p90_us"] / 1000,
         spawn_native=spawn["native"]["median_us"] / 1000, spawn_n=len(spawn["pipe"]["samples_us"]),
         spawn_pipe_probe=spawn["pipe-probe"]["median_us"] / 1000,

@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ class Bench:
         self.seq = 0
         self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
         self.results = {"throughput": [], "files": [], "namespaces": [], "lever": [], "memory": [],
-                        "spawn": {}, "micro": [], "load": []}
+                        "spawn": {}, "micro": [], "load": [], "transport": []}
 
     def run_id(self):
         self.seq += 1
@@ -109,6 +110,29 @@ class Bench:
                 print(f"  {name:28} {r['lines_per_s']:9.0f} lines/s journald {r['journald_us_per_line']:.2f} us/line",
                       flush=True)
 
+    def transports(self):
+        """--transport stream against native, under a real systemd (bench/transport_bench
+        boots the systemd tests' Debian rootfs with systemd-nspawn)."""
+        self.note_load("transports")
+        count = lines_for(100, self.args.quick) * 2
+        p = subprocess.run([self.tools.transport_bench, "--companion", self.tools.pipe, "--line-gen",
+                            self.tools.line_gen, "--lines", str(count), "--size", "100",
+                            "--runs", str(self.args.runs)] + [x for f in MESOS_FIELDS for x in ("--field", f)],
+                           capture_output=True, text=True)
+        if p.returncode == 77:
+            self.results["transport_skipped"] = p.stderr.strip()
+            print(f"  transports skipped: {p.stderr.strip()}", flush=True)
+            return
+        if p.returncode != 0:
+            raise RuntimeError(f"transport_bench failed ({p.returncode}): {p.stderr}")
+        for line in p.stdout.splitlines():
+            r = json.loads(line)
+            self.results["transport"].append(r)
+            print(f"  {r['transport']:12} {r['lines_per_s']:9.0f} lines/s journald {r['journald_us_per_line']:.2f} "
+                  f"us/line sender {r['sender_us_per_line']:.2f} us/line stored {r['stored']}", flush=True)
+            if r["stored"] < r["lines"]:
+                raise RuntimeError(f"{r['transport']}: {r['lines'] - r['stored']} lines missing from the journal")
+
     def probes(self, j):
         idle_secs = 2 if self.args.quick else 5
         for size, lines, files in ((100, 1, False), (100, 1, True), (100, 100000, True), (16384, 5000, True)):
@@ -130,6 +154,7 @@ class Bench:
                 self.probes(j)
             self.files()
             self.namespaces()
+            self.transports()
             self.note_load("end")
             return self.results
         finally:  # sandbox files of a failed run must not stay behind either
@@ -143,10 +168,24 @@ def main():
     p.add_argument("--quick", action="store_true", help="fewer lines and one repetition (~2 min)")
     p.add_argument("--runs", type=int, help="repetitions (default 3, quick 1)")
     p.add_argument("--from-json", help="only rewrite the report from an earlier run's bench-results.json")
+    p.add_argument("--only-transports", action="store_true",
+                   help="with --from-json: run only the transport benchmark and merge it into that file")
     args = p.parse_args()
     if args.from_json:
         with open(args.from_json) as f:
-            report.write(json.load(f), args.out)
+            results = json.load(f)
+        if args.only_transports:
+            args.runs = args.runs or results.get("runs", 3)
+            args.quick = results.get("quick", False)
+            bench = Bench(args)
+            bench.results = results
+            results.setdefault("transport", [])
+            results["transport"].clear()
+            results.pop("transport_skipped", None)
+            bench.transports()
+            with open(args.from_json, "w") as f:
+                json.dump(results, f, indent=1)
+        report.write(results, args.out)
         return
     if args.runs is None:
         args.runs = 1 if args.quick else 3

@@ -21,14 +21,15 @@ constexpr int kReadsPerWakeup = 8;
 }  // namespace
 
 struct StreamPump::Stream {
-  Stream(UniqueFd in, const EntryTemplate& tmpl, std::optional<RotatingFile> f, const PumpOptions& options)
-      : fd(std::move(in)), kind(tmpl.stream), framer(options.max_line_bytes, options.read_size), file(std::move(f)) {}
+  Stream(UniqueFd in, StreamKind k, std::optional<RotatingFile> f, const PumpOptions& options)
+      : fd(std::move(in)), kind(k), framer(options.max_line_bytes, options.read_size), file(std::move(f)) {}
 
   UniqueFd fd;
   StreamKind kind;
   LineFramer framer;
-  std::unique_ptr<JournalStreamWriter> writer;  // null without a journal
-  std::unique_ptr<char[]> raw;                  // read buffer without a journal
+  std::unique_ptr<JournalStreamWriter> writer;  // native transport; null otherwise
+  std::unique_ptr<JournalStreamConnection> out;  // stream transport
+  std::unique_ptr<char[]> raw;                  // read buffer when nothing is framed here
   std::size_t read_size = 0;
   std::optional<RotatingFile> file;
   bool nonblocking = false;
@@ -40,7 +41,9 @@ struct StreamPump::Stream {
 bool PumpReport::lost_anything() const {
   if (unread_bytes > 0 || drops.dropped_entries > 0 || drops.lost_at_exit > 0) return true;
   for (const StreamReport& s : streams)
-    if (s.journal.lost_entries > 0 || s.file.bytes_lost > 0) return true;
+    if (s.journal.lost_entries > 0 || s.file.bytes_lost > 0 || s.journal_stream.lost_bytes > 0 ||
+        s.journal_stream.at_risk_bytes > 0)
+      return true;
   return false;
 }
 
@@ -58,12 +61,23 @@ StreamPump::~StreamPump() = default;
 
 void StreamPump::add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file,
                             bool exclusive) {
-  auto s = std::make_unique<Stream>(std::move(input), tmpl, std::move(file), options_);
+  auto s = std::make_unique<Stream>(std::move(input), tmpl.stream, std::move(file), options_);
+  if (delivery_) s->writer = std::make_unique<JournalStreamWriter>(tmpl, *delivery_, partial_ids_);
+  add(std::move(s), exclusive);
+}
+
+void StreamPump::add_stream(UniqueFd input, StreamKind kind, std::unique_ptr<JournalStreamConnection> out,
+                            std::optional<RotatingFile> file, bool exclusive) {
+  auto s = std::make_unique<Stream>(std::move(input), kind, std::move(file), options_);
+  s->out = std::move(out);
+  add(std::move(s), exclusive);
+}
+
+void StreamPump::add(std::unique_ptr<Stream> s, bool exclusive) {
   s->read_size = options_.read_size;
-  if (delivery_) {
-    s->writer = std::make_unique<JournalStreamWriter>(tmpl, *delivery_, partial_ids_);
-  } else {
-    // Files only: no line framing, so reads as large as cat's cost nothing extra.
+  if (!s->writer) {
+    // No line framing here (files only, or journald frames): reads as large as cat's
+    // cost nothing extra.
     s->read_size = std::max<std::size_t>(options_.read_size, kRawReadSize);
     s->raw.reset(new char[s->read_size]);
   }
@@ -118,6 +132,7 @@ bool StreamPump::read_once(Stream& s) {
   // The file first: it must not wait for journald.
   if (s.file) s.file->append(std::string_view(buf, len));
   if (s.writer) s.framer.commit(len, *s.writer);
+  if (s.out) (void)s.out->write(std::string_view(buf, len), *this);  // losses are in its stats
   return true;
 }
 
@@ -236,6 +251,14 @@ PumpReport StreamPump::run() {
     }
     arm_timer();
   }
+  // journald has to have read what the stream transport wrote before it is closed.
+  bool stream_out = false;
+  for (auto& s : streams_) stream_out |= static_cast<bool>(s->out);
+  if (stream_out) {
+    if (!deadline_) deadline_ = Clock::now() + options_.drain_timeout;
+    for (auto& s : streams_)
+      if (s->out) s->out->finish(*this);
+  }
   // What the drop policy still holds goes out now, within the drain deadline.
   if (delivery_) {
     if (!deadline_) deadline_ = Clock::now() + options_.drain_timeout;
@@ -254,6 +277,7 @@ PumpReport StreamPump::run() {
     r.kind = s->kind;
     r.bytes_read = s->bytes_read;
     if (s->writer) r.journal = s->writer->stats();
+    if (s->out) r.journal_stream = s->out->stats();
     if (s->file) {
       r.file = s->file->stats();
       r.has_file = true;

@@ -18,6 +18,7 @@
 #include "core/entry_template.h"
 #include "core/journal_delivery.h"
 #include "core/journal_socket.h"
+#include "core/journal_stream_connection.h"
 #include "core/journal_stream_writer.h"
 #include "core/line_framer.h"
 #include "core/partial_id.h"
@@ -55,6 +56,7 @@ struct StreamReport {
   StreamKind kind;
   std::uint64_t bytes_read = 0;
   StreamJournalStats journal;
+  JournalStreamStats journal_stream;  // stream transport
   RotatingFileStats file;
   bool has_file = false;
 };
@@ -78,6 +80,11 @@ class StreamPump final : private WaitControl {
   void add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file,
                   bool exclusive = false);
 
+  // The stream transport: the raw output goes to `out`, one journald stream connection
+  // per stream; journald frames the lines.
+  void add_stream(UniqueFd input, StreamKind kind, std::unique_ptr<JournalStreamConnection> out,
+                  std::optional<RotatingFile> file, bool exclusive = false);
+
   PumpReport run();
 
  private:
@@ -88,6 +95,7 @@ class StreamPump final : private WaitControl {
   void on_interrupt() override;
   std::optional<Clock::time_point> deadline() const override { return deadline_; }
 
+  void add(std::unique_ptr<Stream> s, bool exclusive);
   void start_drain();
   bool read_once(Stream& s);
   void close_stream(Stream& s);

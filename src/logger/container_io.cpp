@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "core/unit_name.h"
 #include "core/user_ids.h"
 
 #include "logger/container_naming.h"
@@ -13,7 +14,7 @@ namespace mj {
 
 std::vector<std::string> companion_options(const LoggerConfig& c, const std::string& identifier,
                                            const std::string& journal_namespace, const std::string& sandbox_dir,
-                                           const std::string& user) {
+                                           const std::string& user, const std::string& container_id) {
   // "--name=value" throughout: a value taken from a task (the identifier) that starts
   // with '-' must not be read as an option.
   std::vector<std::string> args = {"--identifier=" + identifier};
@@ -29,6 +30,16 @@ std::vector<std::string> companion_options(const LoggerConfig& c, const std::str
     args.push_back("--buffer-size=" + std::to_string(c.buffer_size));
   }
   if (!user.empty()) args.push_back("--user=" + user);
+  // A task's overflow=drop wins over the operator's transport=stream: it asked never to
+  // be held up, which only the native transport can promise.
+  if (writes_journal(c.destination) && c.transport == JournalTransport::kStream && c.overflow != Overflow::kDrop) {
+    args.push_back("--transport=stream");
+    args.push_back("--detach");  // the service carries on; the launched companion exits
+    if (!container_id.empty()) args.push_back("--unit=" + service_name_from("mesos-journald-", container_id));
+    if (c.log_rate_limit_interval)
+      args.push_back("--log-rate-limit-interval=" + std::to_string(c.log_rate_limit_interval->count()) + "ms");
+    if (c.log_rate_limit_burst) args.push_back("--log-rate-limit-burst=" + std::to_string(*c.log_rate_limit_burst));
+  }
   return args;
 }
 
@@ -82,7 +93,8 @@ Result<PreparedIO> prepare_container_io(const LoggerConfig& config, ContainerMet
 
   CompanionCommand command;
   command.path = c.companion_path;
-  command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir, user);
+  command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir, user,
+                                   join_container_id(metadata.container_id_chain));
   command.fields = std::move(derived.fields);
   auto launched = launch_companion(command, placement);
   if (!launched) return Error{"cannot start the container's logger: " + launched.error().message};

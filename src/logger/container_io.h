@@ -35,10 +35,11 @@ struct PreparedIO {
 };
 
 // The companion's options for one container (everything after the fd options). user is
-// the user the companion switches to ("" for none).
+// the user the companion switches to ("" for none); container_id names the stream
+// transport's service.
 std::vector<std::string> companion_options(const LoggerConfig& effective, const std::string& identifier,
                                            const std::string& journal_namespace, const std::string& sandbox_dir,
-                                           const std::string& user = "");
+                                           const std::string& user = "", const std::string& container_id = "");
 
 // The cgroup placement the configuration asks for.
 CgroupPlacement cgroup_placement_for(const LoggerConfig& config);

@@ -132,6 +132,27 @@ Status set_parameter(LoggerConfig& c, std::string_view key, const std::string& v
   }
   if (key == param::kOverflow) return assign(c.overflow, v, parse_overflow);
   if (key == param::kBufferSize) return assign(c.buffer_size, v, parse_buffer_size);
+  if (key == param::kTransport) {
+    if (v == "native") c.transport = JournalTransport::kNative;
+    else if (v == "stream") c.transport = JournalTransport::kStream;
+    else return Error{"expected native or stream, got '" + v + "'"};
+    return Status::success();
+  }
+  if (key == param::kLogRateLimitInterval) {
+    auto d = parse_duration(v);
+    if (!d) return d.error();
+    if (d->count() == 0) return Error{"must be more than 0: systemd takes 0 in a unit for \"not set\""};
+    c.log_rate_limit_interval = *d;
+    return Status::success();
+  }
+  if (key == param::kLogRateLimitBurst) {
+    if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(v) == 0 || std::stoull(v) > UINT32_MAX)
+      return Error{"expected a number from 1 to 4294967295 (systemd takes 0 in a unit for \"not set\"), got '" + v +
+                   "'"};
+    c.log_rate_limit_burst = static_cast<std::uint32_t>(std::stoull(v));
+    return Status::success();
+  }
   if (key == param::kCgroupRoot) {
     if (v.empty() || v.front() != '/') return Error{"must be an absolute path, got '" + v + "'"};
     c.cgroup_root = v;
@@ -149,7 +170,8 @@ const std::vector<std::string_view>& known_parameters() {
       param::kIdentifier,    param::kExtraFields,   param::kLabels,
       param::kMaxLineBytes,  param::kEnvironmentVariablePrefix,
       param::kOverridable,   param::kCgroupPlacement, param::kCgroupRoot,
-      param::kCompanionUser, param::kOverflow,      param::kBufferSize};
+      param::kCompanionUser, param::kOverflow,      param::kBufferSize,
+      param::kTransport,     param::kLogRateLimitInterval, param::kLogRateLimitBurst};
   return kKnown;
 }
 
@@ -258,6 +280,13 @@ Result<LoggerConfig> parse_logger_config(const std::map<std::string, std::string
     }
     if (Status s = set_parameter(c, key, value); !s) return Error{"parameter " + key + ": " + s.error().message};
   }
+  // Combinations.
+  if (c.transport == JournalTransport::kStream && c.overflow == Overflow::kDrop)
+    return Error{"parameter transport: stream cannot be combined with overflow=drop (a stream connection "
+                 "cannot mark gaps); use transport=native for overflow=drop"};
+  if (c.transport != JournalTransport::kStream && (c.log_rate_limit_interval || c.log_rate_limit_burst))
+    return Error{"parameters log_rate_limit_interval and log_rate_limit_burst apply only with transport=stream "
+                 "(with transport=native the companions' scopes share the host's journald.conf limits)"};
   return c;
 }
 

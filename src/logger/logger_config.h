@@ -3,8 +3,10 @@
 // the agent from starting instead of silently logging somewhere unexpected.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,6 +24,7 @@ enum class Destination { kJournaldAndSandbox, kJournald, kSandbox };
 enum class CgroupPlacementMode { kAuto, kNone };
 enum class CompanionUser { kContainer, kAgent };
 enum class Overflow { kBlock, kDrop };
+enum class JournalTransport { kNative, kStream };
 
 namespace param {
 inline constexpr std::string_view kDestination = "destination";
@@ -41,6 +44,9 @@ inline constexpr std::string_view kCgroupRoot = "cgroup_root";
 inline constexpr std::string_view kCompanionUser = "companion_user";
 inline constexpr std::string_view kOverflow = "overflow";
 inline constexpr std::string_view kBufferSize = "buffer_size";
+inline constexpr std::string_view kTransport = "transport";
+inline constexpr std::string_view kLogRateLimitInterval = "log_rate_limit_interval";
+inline constexpr std::string_view kLogRateLimitBurst = "log_rate_limit_burst";
 }  // namespace param
 
 // Every parameter the module knows, and the subset an operator may let tasks override.
@@ -80,6 +86,11 @@ struct LoggerConfig {
   CompanionUser companion_user = CompanionUser::kContainer;
   Overflow overflow = Overflow::kBlock;
   std::uint64_t buffer_size = kDefaultBufferSize;  // overflow=drop only
+  // stream: a transient service per container writes through journald's stream
+  // protocol, the fields being the unit's LogExtraFields= (docs/systemd.md).
+  JournalTransport transport = JournalTransport::kNative;
+  std::optional<std::chrono::milliseconds> log_rate_limit_interval;  // transport=stream only
+  std::optional<std::uint32_t> log_rate_limit_burst;
 };
 
 // The default configuration: what an empty parameter list gives.

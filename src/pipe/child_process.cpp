@@ -31,13 +31,19 @@ struct SpawnSetup {
 
 }  // namespace
 
-Result<Child> spawn_child(const std::vector<std::string>& argv) {
-  if (argv.empty()) return Error{"no command given"};
+Status make_child_pipes(ChildPipes& p) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) < 0) return Error::from_errno("cannot create pipe");
-  UniqueFd out_r(out[0]), out_w(out[1]);
+  p.stdout_read.reset(out[0]);
+  p.stdout_write.reset(out[1]);
   if (::pipe2(err, O_CLOEXEC) < 0) return Error::from_errno("cannot create pipe");
-  UniqueFd err_r(err[0]), err_w(err[1]);
+  p.stderr_read.reset(err[0]);
+  p.stderr_write.reset(err[1]);
+  return Status::success();
+}
+
+Result<pid_t> spawn_child(const std::vector<std::string>& argv, ChildPipes& pipes) {
+  if (argv.empty()) return Error{"no command given"};
 
   SpawnSetup setup;
   sigset_t none, all_default;
@@ -47,16 +53,19 @@ Result<Child> spawn_child(const std::vector<std::string>& argv) {
   posix_spawnattr_setsigdefault(&setup.attr, &all_default);
   posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   // dup2 onto 1 and 2 clears O_CLOEXEC there; the originals close on exec.
-  posix_spawn_file_actions_adddup2(&setup.actions, out_w.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions, err_w.get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, pipes.stdout_write.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, pipes.stderr_write.get(), STDERR_FILENO);
 
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
   int rc = ::posix_spawnp(&pid, args[0], &setup.actions, &setup.attr, args.data(), environ);
+  // Only the child writes: end of stream comes when it (and what it started) is done.
+  pipes.stdout_write.reset();
+  pipes.stderr_write.reset();
   if (rc != 0) return Error{"cannot run " + argv[0] + ": " + std::strerror(rc), rc};
-  return Child{pid, std::move(out_r), std::move(err_r)};
+  return pid;
 }
 
 int exit_status_code(int wait_status) {

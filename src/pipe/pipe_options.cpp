@@ -9,6 +9,7 @@
 #include "core/config_values.h"
 #include "core/field_name.h"
 #include "core/fields_file.h"
+#include "core/unit_name.h"
 
 namespace mj {
 namespace {
@@ -20,14 +21,19 @@ const char* kDescription =
     "and optionally copies the raw output to size-rotated files.\n\n"
     "  mesos-journald-pipe [OPTIONS] [--] COMMAND [ARG...]   run COMMAND, capture its stdout and stderr\n"
     "  mesos-journald-pipe [OPTIONS] [--stream stdout|stderr] read standard input as one stream\n"
-    "  mesos-journald-pipe [OPTIONS] --stdout-fd N --stderr-fd M   read inherited fds\n";
+    "  mesos-journald-pipe [OPTIONS] --stdout-fd N --stderr-fd M   read inherited fds\n"
+    "\n"
+    "--transport stream (as root, on a systemd host): the lines go through journald's\n"
+    "stream protocol from a transient service carrying the fields as LogExtraFields=;\n"
+    "about half of journald's CPU per line, with the contract changes in docs/systemd.md.\n";
 
 const char* kFooter =
     "Every entry carries MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM=STDOUT|STDERR and the\n"
     "--field/--fields-file fields. Lines longer than --max-line-bytes are split into entries\n"
     "marked CONTAINER_PARTIAL_* (Docker's convention). Exit status: COMMAND's in command mode,\n"
     "else 0 when everything was delivered, 1 when something was lost (reported on stderr),\n"
-    "2 for a usage error. See docs/ for the design, every flag and every field.";
+    "2 for a usage error. With --transport stream the entries differ (no STREAM field,\n"
+    "journald's framing): docs/systemd.md. See docs/ for the design, every flag and every field.";
 
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -69,6 +75,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   unsigned max_files = 5;
   int stdout_fd = -1, stderr_fd = -1;
   bool no_journal = false, level_prefix = false;
+  std::string transport = "native", unit, rate_interval, rate_burst;
+  bool detach = false, receive_streams = false;
 
   auto* identifier_opt = app.add_option("-t,--identifier", identifier,
                  "SYSLOG_IDENTIFIER of every entry (default: COMMAND's base name, else mesos-journald-pipe)");
@@ -121,6 +129,23 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  "on SIGTERM, how long to keep delivering what was read before giving up")
       ->type_name("DURATION")->capture_default_str();
 
+  app.add_option("--transport", transport,
+                 "native: one datagram per line with every field; stream: journald's stream protocol "
+                 "from a transient systemd service (falls back to native where that cannot be done)")
+      ->check(CLI::IsMember({"native", "stream"}))
+      ->capture_default_str();
+  auto* unit_opt = app.add_option("--unit", unit, "stream: name of the transient service (default: generated)")
+                       ->type_name("NAME");
+  auto* detach_opt = app.add_flag("--detach", detach,
+                                  "stream, without COMMAND: exit once the service has taken over the streams");
+  auto* interval_opt = app.add_option("--log-rate-limit-interval", rate_interval,
+                                      "stream: the service's LogRateLimitIntervalSec= (journald.conf's when not given)")
+                           ->type_name("DURATION");
+  auto* burst_opt = app.add_option("--log-rate-limit-burst", rate_burst, "stream: the service's LogRateLimitBurst=")
+                        ->type_name("N");
+  // The service half of --transport stream; not for users.
+  app.add_flag("--receive-streams", receive_streams)->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -133,6 +158,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   }
 
   PipeOptions o;
+  o.receive_streams = receive_streams;
   std::vector<std::string> rest = app.remaining();
   if (!rest.empty() && rest.front() == "--") {
     rest.erase(rest.begin());
@@ -147,6 +173,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   if (!rest.empty()) {
     o.mode = InputMode::kCommand;
     o.command = rest;
+  } else if (receive_streams) {
+    o.mode = InputMode::kFds;  // the fds arrive over standard input
+    if (fd_mode) return usage_error("--receive-streams takes no --stdout-fd/--stderr-fd");
   } else if (fd_mode) {
     o.mode = InputMode::kFds;
     if (out_fd_opt->count()) {
@@ -254,9 +283,68 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   }
   if (overflow == "drop" && no_journal) return usage_error("--overflow drop applies only when sending to journald");
 
+  o.transport = transport == "stream" ? Transport::kStream : Transport::kNative;
+  const bool stream_only_given = unit_opt->count() > 0 || detach_opt->count() > 0 || interval_opt->count() > 0 ||
+                                 burst_opt->count() > 0;
+  if (o.transport != Transport::kStream) {
+    if (stream_only_given)
+      return usage_error("--unit, --detach and --log-rate-limit-* apply only with --transport stream");
+    if (receive_streams) return usage_error("--receive-streams is the service half of --transport stream");
+  } else {
+    if (no_journal) return usage_error("--transport stream sends to journald; it cannot be combined with --no-journal");
+    if (overflow == "drop")
+      return usage_error("--overflow drop is not available with --transport stream: journald's stream "
+                         "connection cannot mark gaps");
+    if (detach && o.mode == InputMode::kCommand)
+      return usage_error("--detach cannot be combined with COMMAND: the companion stays COMMAND's parent");
+    if (!unit.empty()) {
+      auto name = normalize_service_name(unit);
+      if (!name) return usage_error("--unit: " + name.error().message);
+      o.unit = *name;
+    }
+    o.detach = detach;
+    if (!rate_interval.empty()) {
+      auto d = parse_duration(rate_interval);
+      if (!d) return usage_error("--log-rate-limit-interval: " + d.error().message);
+      // systemd takes 0 in a unit for "not set"; it cannot turn the limit off there.
+      if (d->count() == 0) return usage_error("--log-rate-limit-interval must be more than 0 (systemd ignores 0 for a unit)");
+      o.rate_limit_interval_usec = static_cast<std::uint64_t>(d->count()) * 1000;
+    }
+    if (!rate_burst.empty()) {
+      std::uint64_t n = 0;
+      bool digits = rate_burst.size() <= 10 && rate_burst.find_first_not_of("0123456789") == std::string::npos;
+      if (digits) n = std::stoull(rate_burst);
+      if (!digits || n == 0 || n > UINT32_MAX)
+        return usage_error("--log-rate-limit-burst: expected a number from 1 to 4294967295 (systemd ignores 0 for a unit)");
+      o.rate_limit_burst = static_cast<std::uint32_t>(n);
+    }
+  }
+
   ParsedCommandLine r;
   r.options = std::move(o);
   return r;
+}
+
+std::vector<std::string> service_command_line(const PipeOptions& o, const std::string& executable) {
+  // "--name=value" throughout: a value such as an identifier taken from a task that
+  // starts with '-' must not be read as an option.
+  std::vector<std::string> a = {executable,
+                                "--receive-streams",
+                                "--transport=stream",
+                                "--identifier=" + o.identifier,
+                                "--journal-socket=" + o.socket_path,
+                                "--stdout-priority=" + std::to_string(o.stdout_priority),
+                                "--stderr-priority=" + std::to_string(o.stderr_priority),
+                                "--drain-timeout=" + std::to_string(o.pump.drain_timeout.count()) + "ms"};
+  if (o.level_prefix) a.push_back("--level-prefix");
+  if (o.sandbox) {
+    a.push_back("--sandbox=" + *o.sandbox);
+    a.push_back("--max-stdout-size=" + std::to_string(o.stdout_rotation.max_file_size));
+    a.push_back("--max-stderr-size=" + std::to_string(o.stderr_rotation.max_file_size));
+    a.push_back("--max-files=" + std::to_string(o.stdout_rotation.max_files));
+  }
+  if (o.user) a.push_back("--user=" + *o.user);
+  return a;
 }
 
 }  // namespace mj

@@ -18,6 +18,11 @@ enum class InputMode {
   kFds,      // inherited fds (the Mesos module's way)
 };
 
+enum class Transport {
+  kNative,  // one datagram per line, every field on every entry (the default)
+  kStream,  // journald's stream protocol from a transient service (docs/systemd.md)
+};
+
 struct PipeOptions {
   InputMode mode = InputMode::kStdin;
   std::vector<std::string> command;
@@ -39,7 +44,19 @@ struct PipeOptions {
   int stderr_priority = 3;
   bool level_prefix = false;
   PumpOptions pump;
+
+  Transport transport = Transport::kNative;
+  std::string unit;     // stream: the transient service's name ("" = generated)
+  bool detach = false;  // stream: exit once the service has taken the streams over
+  std::optional<std::uint64_t> rate_limit_interval_usec;  // stream: the unit's LogRateLimit*
+  std::optional<std::uint32_t> rate_limit_burst;
+  // Internal: this process is that service; its standard input is the handover socket.
+  bool receive_streams = false;
 };
+
+// The command line of the stream transport's service: everything it needs of `o`
+// except the fields (they are the unit's LogExtraFields) and the inputs (handed over).
+std::vector<std::string> service_command_line(const PipeOptions& o, const std::string& executable);
 
 // Either options to run with, or an exit code with what to print (help, version, or a
 // usage error).

@@ -29,6 +29,28 @@ TEST_F(CompanionTest, CommandModeCapturesBothStreamsAndReturnsTheExitStatus) {
   EXPECT_EQ(read_file(sandbox_.file("stderr")), "to-err\n");
 }
 
+// Where there is no systemd (this test host: PID 1 is not systemd), --transport stream
+// says why it cannot be used and the companion carries on with the native transport:
+// nothing is lost and every field is there.
+TEST_F(CompanionTest, StreamTransportFallsBackToNativeWithoutSystemd) {
+  if (::access("/run/systemd/system", F_OK) == 0) GTEST_SKIP() << "this host runs systemd; see tests/systemd";
+  RunResult r = run(pipe_args({"--transport", "stream", "--field", "CASE=fallback", "--sandbox", sandbox_.path(),
+                               "--", "/bin/sh", "-c", "echo to-out; echo to-err >&2"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--transport stream unavailable (systemd is not the init system (no /run/systemd/system)); "
+                       "using the native transport"),
+            std::string::npos)
+      << r.err;
+  auto out = entries(1, {"STREAM=STDOUT"});
+  auto err = entries(1, {"STREAM=STDERR"});
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(err.size(), 1u);
+  EXPECT_EQ(field(out[0], "MESSAGE"), "to-out");
+  EXPECT_EQ(field(out[0], "CASE"), "fallback");
+  EXPECT_EQ(field(err[0], "MESSAGE"), "to-err");
+  EXPECT_EQ(read_file(sandbox_.file("stdout")), "to-out\n");
+}
+
 TEST_F(CompanionTest, CommandKilledBySignalGives128PlusSignal) {
   RunResult r = run(pipe_args({"--", "/bin/sh", "-c", "echo bye; kill -9 $$"}));
   EXPECT_EQ(r.exit_code, 128 + 9) << r.err;

@@ -160,5 +160,25 @@ TEST(CompanionOptions, DropPolicyAndUser) {
   EXPECT_EQ(std::count(args.begin(), args.end(), "--overflow=drop"), 0);
 }
 
+TEST(CompanionOptions, StreamTransportNamesTheServiceAfterTheContainer) {
+  LoggerConfig c = config_with({{"transport", "stream"}, {"log_rate_limit_interval", "30s"},
+                                {"log_rate_limit_burst", "20000"}});
+  auto args = companion_options(c, "web", "", "/sb", "", "parent-1.child/2");
+  std::vector<std::string> tail(args.end() - 5, args.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"--transport=stream", "--detach",
+                                            "--unit=mesos-journald-parent-1.child\\x2f2.service",
+                                            "--log-rate-limit-interval=30000ms", "--log-rate-limit-burst=20000"}));
+  // A task's overflow=drop (an override) wins: only the native transport can mark gaps.
+  c.overflow = Overflow::kDrop;
+  args = companion_options(c, "web", "", "/sb", "", "c1");
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--transport=stream"), 0);
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--overflow=drop"), 1);
+  // Without a journal there is no transport.
+  c.overflow = Overflow::kBlock;
+  c.destination = Destination::kSandbox;
+  args = companion_options(c, "web", "", "/sb", "", "c1");
+  EXPECT_EQ(std::count(args.begin(), args.end(), "--transport=stream"), 0);
+}
+
 }  // namespace
 }  // namespace mj

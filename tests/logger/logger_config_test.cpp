@@ -84,6 +84,18 @@ TEST(LoggerConfig, DuplicateKeyIsAnError) {
   EXPECT_NE(r.error().message.find("max_files is given more than once"), std::string::npos);
 }
 
+TEST(LoggerConfig, StreamTransportCombinations) {
+  auto c = parse({{"transport", "stream"}, {"log_rate_limit_interval", "10s"}, {"log_rate_limit_burst", "500"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->transport, JournalTransport::kStream);
+  EXPECT_EQ(c->log_rate_limit_interval, std::chrono::milliseconds(10000));
+  EXPECT_EQ(c->log_rate_limit_burst, 500u);
+  EXPECT_NE(error_of({{"transport", "stream"}, {"overflow", "drop"}}).find("cannot be combined with overflow=drop"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"log_rate_limit_burst", "500"}}).find("apply only with transport=stream"), std::string::npos);
+  EXPECT_EQ(parse({})->transport, JournalTransport::kNative);
+}
+
 TEST(LoggerConfig, BadValuesAreErrorsNamingTheKey) {
   struct Case {
     const char* key;
@@ -91,6 +103,11 @@ TEST(LoggerConfig, BadValuesAreErrorsNamingTheKey) {
     const char* expect;
   } cases[] = {
       {"destination", "syslog", "parameter destination: expected journald+sandbox, journald or sandbox"},
+      {"transport", "datagram", "parameter transport: expected native or stream"},
+      {"log_rate_limit_interval", "0", "parameter log_rate_limit_interval: must be more than 0"},
+      {"log_rate_limit_interval", "soon", "parameter log_rate_limit_interval: invalid duration"},
+      {"log_rate_limit_burst", "0", "parameter log_rate_limit_burst: expected a number from 1"},
+      {"log_rate_limit_burst", "4294967296", "parameter log_rate_limit_burst: expected a number from 1"},
       {"companion_path", "mesos-journald-pipe", "parameter companion_path: must be an absolute path"},
       {"max_stdout_size", "ten", "parameter max_stdout_size: invalid size"},
       {"max_stderr_size", "0", "parameter max_stderr_size: must be at least 1 byte"},

@@ -29,18 +29,13 @@
 #include <thread>
 
 #include "nspawn_machine.h"
+#include "systemd_test_util.h"
 #include "temp_dir.h"
 
 namespace mj::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The companion under test: this build's, or MJ_SYSTEMD_COMPANION (e.g. an installed one).
-std::string companion() {
-  const char* c = std::getenv("MJ_SYSTEMD_COMPANION");
-  return c && *c ? c : MJ_COMPANION;
-}
 
 std::string build_dir() {
   // Bind the deepest directory that holds both binaries.
@@ -111,9 +106,10 @@ class SystemdTest : public ::testing::TestWithParam<CgroupLayout> {
 
   // A service unit running the agent for `containers`.
   void start_agent(const std::string& unit, const std::vector<std::string>& containers,
-                   const std::string& placement = "auto") {
+                   const std::string& placement = "auto", const std::vector<std::string>& params = {}) {
     std::string exec = std::string(MJ_TEST_AGENT) + " agent --state /run/mj-state --companion " + companion_in_container() +
                        " --placement " + placement;
+    for (const std::string& p : params) exec += " --param '" + p + "'";  // ExecStart= quoting
     for (const std::string& id : containers) exec += " --container " + id + ":/sandbox/" + id + ":/run/mj-" + id + ".sock";
     machine_->write_file("/run/systemd/system/" + unit + ".service",
                          "[Unit]\nDescription=plays mesos-agent\n[Service]\nExecStart=" + exec + "\n");
@@ -150,10 +146,6 @@ class SystemdTest : public ::testing::TestWithParam<CgroupLayout> {
 
 class AgentRestart : public SystemdTest {};
 
-struct LayoutName {
-  std::string operator()(const ::testing::TestParamInfo<CgroupLayout>& p) const { return layout_name(p.param); }
-};
-
 TEST_P(AgentRestart, EveryLineArrivesAcrossSystemctlRestartOfTheAgentsUnit) {
   const std::string id = "c1";
   const long kLines = 2000, kBefore = 1000;
@@ -177,13 +169,8 @@ TEST_P(AgentRestart, EveryLineArrivesAcrossSystemctlRestartOfTheAgentsUnit) {
   // The task ends, closing the pipes; the companion delivers the rest and exits.
   ASSERT_TRUE(wait_for([&] { return !alive(companion); }, 60s)) << "the companion did not finish";
 
-  std::string expected_out, expected_err;
-  for (long i = 0; i < kLines; ++i) {
-    expected_out += id + " out " + std::to_string(i) + "\n";
-    expected_err += id + " err " + std::to_string(i) + "\n";
-  }
-  EXPECT_EQ(read_file(sandbox_.file(id + "/stdout")), expected_out);
-  EXPECT_EQ(read_file(sandbox_.file(id + "/stderr")), expected_err);
+  EXPECT_EQ(read_file(sandbox_.file(id + "/stdout")), numbered(id + " out ", kLines));
+  EXPECT_EQ(read_file(sandbox_.file(id + "/stderr")), numbered(id + " err ", kLines));
 
   for (const char* stream : {"STDOUT", "STDERR"}) {
     const std::string infix = std::string(stream) == "STDOUT" ? " out " : " err ";
@@ -214,6 +201,47 @@ TEST_P(AgentRestart, WithoutPlacementTheCompanionDiesWithTheAgentsUnit) {
   ASSERT_EQ(machine_->run({"/bin/systemctl", "restart", "mj-agent.service"}).exit_code, 0);
   EXPECT_TRUE(wait_for([&] { return !alive(companion); }, 10s));
   resume_task("c2");
+}
+
+// transport=stream: the launched companion hands the streams to a transient service
+// (mesos-journald-<container id>.service) and exits; the service is a unit of its own,
+// so restarting the agent's unit cannot touch it.
+TEST_P(AgentRestart, StreamTransportEveryLineArrivesAcrossSystemctlRestart) {
+  const std::string id = "c3";
+  const long kLines = 2000, kBefore = 1000;
+  start_task(id, kLines, kBefore);
+  start_agent("mj-agent", {id}, "auto",
+              {"transport=stream", "log_rate_limit_burst=1000000", "extra_fields={\"CLUSTER\":\"eu-1\"}"});
+  ASSERT_GT(companion_of(id), 0) << machine_->run({"/bin/journalctl", "-u", "mj-agent", "--no-pager"}).out;
+  ASSERT_TRUE(wait_for([&] { return count_lines(sandbox_.file(id + "/stdout")) >= kBefore; }, 30s));
+  const std::string unit = "mesos-journald-" + id + ".service";
+  EXPECT_EQ(trim(machine_->run({"/bin/systemctl", "is-active", unit}).out), "active");
+
+  ASSERT_EQ(machine_->run({"/bin/systemctl", "restart", "mj-agent.service"}).exit_code, 0);
+  EXPECT_EQ(trim(machine_->run({"/bin/systemctl", "is-active", unit}).out), "active")
+      << "the service died with the agent's unit";
+  resume_task(id);
+  ASSERT_TRUE(wait_for([&] { return machine_->run({"/bin/systemctl", "is-active", unit}).exit_code != 0; }, 60s))
+      << "the service did not finish";
+
+  EXPECT_EQ(read_file(sandbox_.file(id + "/stdout")), numbered(id + " out ", kLines));
+  EXPECT_EQ(read_file(sandbox_.file(id + "/stderr")), numbered(id + " err ", kLines));
+  for (const char* priority : {"6", "3"}) {
+    const std::string infix = std::string(priority) == "6" ? " out " : " err ";
+    auto entries = machine_->wait_journal({"CONTAINER_ID=" + id, std::string("PRIORITY=") + priority},
+                                          static_cast<std::size_t>(kLines), 30s);
+    std::printf("[%s] stream transport, PRIORITY=%s: %ld lines sent, %zu in journald; _SYSTEMD_UNIT=%s\n",
+                layout_name(GetParam()), priority, kLines, entries.size(),
+                entries.empty() ? "" : json_field(entries.front(), "_SYSTEMD_UNIT").c_str());
+    ASSERT_EQ(entries.size(), static_cast<std::size_t>(kLines)) << priority;
+    for (long i = 0; i < kLines; ++i)
+      ASSERT_EQ(json_field(entries[static_cast<std::size_t>(i)], "MESSAGE"), id + infix + std::to_string(i));
+    EXPECT_EQ(json_field(entries.front(), "_SYSTEMD_UNIT"), unit);
+    EXPECT_EQ(json_field(entries.front(), "_TRANSPORT"), "stdout");
+    EXPECT_EQ(json_field(entries.front(), "FRAMEWORK_ID"), "fw-systemd");
+    EXPECT_EQ(json_field(entries.front(), "TASK_ID"), id);
+    EXPECT_EQ(json_field(entries.front(), "CLUSTER"), "eu-1");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, AgentRestart,

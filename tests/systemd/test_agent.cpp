@@ -2,7 +2,7 @@
 // systemd_tests (nspawn_test.cpp).
 //
 //   systemd_test_agent agent --state DIR --companion PATH [--placement auto|slice|none]
-//                            --container ID:SANDBOX:SOCKET ...
+//                            [--param KEY=VALUE ...] --container ID:SANDBOX:SOCKET ...
 //     Plays the agent under a systemd service unit: for every container not launched
 //     yet (DIR/ID.launched missing) it does what the module's prepare() does
 //     (prepare_container_io(): starts one companion, placed by the launcher), hands the
@@ -74,10 +74,16 @@ int run_agent(std::map<std::string, std::vector<std::string>>& opts) {
   // auto and none as the module's cgroup_placement; slice: auto, but directly into
   // mesos_executors.slice (no cgroup per companion), for the rate-limit comparison.
   const std::string placement_mode = opts.count("--placement") ? opts["--placement"].at(0) : "auto";
-  auto config = parse_logger_config(std::map<std::string, std::string>{
+  std::map<std::string, std::string> params = {
       {"companion_path", opts["--companion"].at(0)},
       {"cgroup_placement", placement_mode == "slice" ? "auto" : placement_mode},
-  });
+  };
+  for (const std::string& p : opts["--param"]) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos) die("--param wants KEY=VALUE, not " + p);
+    params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  auto config = parse_logger_config(params);
   if (!config) die(config.error().message);
   CgroupPlacement placement = cgroup_placement_for(*config);
   if (placement_mode == "slice") placement.unit_per_companion = false;

@@ -120,5 +120,60 @@ TEST(PipeOptions, HelpAndVersionExitZero) {
   EXPECT_NE(r.output.find("mesos-journald-pipe "), std::string::npos);
 }
 
+TEST(PipeOptions, StreamTransport) {
+  ParsedCommandLine r = parse({"--transport", "stream", "--unit", "my-task", "--log-rate-limit-interval", "30s",
+                               "--log-rate-limit-burst", "5000", "--detach", "--stdout-fd", "0"});
+  ASSERT_TRUE(r.options) << r.output;
+  EXPECT_EQ(r.options->transport, Transport::kStream);
+  EXPECT_EQ(r.options->unit, "my-task.service");
+  EXPECT_TRUE(r.options->detach);
+  EXPECT_EQ(r.options->rate_limit_interval_usec, 30000000u);
+  EXPECT_EQ(r.options->rate_limit_burst, 5000u);
+  EXPECT_EQ(parse({}).options->transport, Transport::kNative);
+}
+
+TEST(PipeOptions, StreamTransportUsageErrors) {
+  expect_usage_error({"--transport", "udp"}, "--transport");
+  expect_usage_error({"--transport", "stream", "--overflow", "drop"}, "--overflow drop is not available");
+  expect_usage_error({"--transport", "stream", "--no-journal", "--sandbox", "/tmp"}, "cannot be combined with --no-journal");
+  expect_usage_error({"--transport", "stream", "--detach", "true"}, "--detach cannot be combined with COMMAND");
+  expect_usage_error({"--unit", "x", "true"}, "apply only with --transport stream");
+  expect_usage_error({"--transport", "stream", "--unit", "a/b"}, "may only contain");
+  expect_usage_error({"--transport", "stream", "--log-rate-limit-interval", "0"}, "must be more than 0");
+  expect_usage_error({"--transport", "stream", "--log-rate-limit-burst", "0"}, "from 1 to 4294967295");
+  expect_usage_error({"--transport", "stream", "--log-rate-limit-burst", "1k"}, "from 1 to 4294967295");
+  expect_usage_error({"--receive-streams"}, "service half");
+}
+
+// The service's command line carries every option it needs and parses back to them.
+TEST(PipeOptions, ServiceCommandLineRoundTrips) {
+  ParsedCommandLine front = parse({"--transport", "stream", "--identifier=-web", "--namespace", "ns1", "--sandbox", "/sb",
+                                   "--max-stdout-size", "1M", "--max-stderr-size", "2M", "--max-files", "3",
+                                   "--stdout-priority", "notice", "--stderr-priority", "warning", "--level-prefix",
+                                   "--drain-timeout", "2500ms", "--field", "SECRET=never on argv", "--user", "nobody",
+                                   "--stdout-fd", "0"});
+  ASSERT_TRUE(front.options) << front.output;
+  std::vector<std::string> args = service_command_line(*front.options, "/usr/bin/mesos-journald-pipe");
+  EXPECT_EQ(args.front(), "/usr/bin/mesos-journald-pipe");
+  for (const std::string& a : args) EXPECT_EQ(a.find("SECRET"), std::string::npos) << "fields go to LogExtraFields";
+  ParsedCommandLine service = parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  ASSERT_TRUE(service.options) << service.output;
+  const PipeOptions& s = *service.options;
+  EXPECT_TRUE(s.receive_streams);
+  EXPECT_EQ(s.transport, Transport::kStream);
+  EXPECT_EQ(s.identifier, "-web");
+  EXPECT_EQ(s.socket_path, "/run/systemd/journal.ns1/socket");
+  EXPECT_EQ(s.sandbox, "/sb");
+  EXPECT_EQ(s.stdout_rotation.max_file_size, 1u << 20);
+  EXPECT_EQ(s.stderr_rotation.max_file_size, 2u << 20);
+  EXPECT_EQ(s.stdout_rotation.max_files, 3u);
+  EXPECT_EQ(s.stdout_priority, 5);
+  EXPECT_EQ(s.stderr_priority, 4);
+  EXPECT_TRUE(s.level_prefix);
+  EXPECT_EQ(s.pump.drain_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s.user, "nobody");
+  EXPECT_TRUE(s.fields.empty());
+}
+
 }  // namespace
 }  // namespace mj

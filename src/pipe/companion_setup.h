@@ -1,0 +1,27 @@
+// Steps both transports' companions take in the same way: becoming --user, opening the
+// sandbox and its files.
+#pragma once
+
+#include <optional>
+
+#include "core/diagnostics.h"
+#include "core/entry_template.h"
+#include "core/result.h"
+#include "core/rotating_file.h"
+#include "core/unique_fd.h"
+#include "pipe/pipe_options.h"
+
+namespace mj {
+
+// --user: before the sandbox is opened and journald connected, so that files are created
+// as the task's user and journald records the task's _UID. Success without --user.
+Status become_user(const PipeOptions& o);
+
+// The --sandbox directory (an invalid fd without --sandbox).
+Result<UniqueFd> open_sandbox(const PipeOptions& o);
+
+// The stream's rotating file in the sandbox; nothing without a sandbox.
+Result<std::optional<RotatingFile>> open_stream_file(int sandbox_dir, StreamKind kind, const PipeOptions& o,
+                                                     Diagnostics& diag);
+
+}  // namespace mj
