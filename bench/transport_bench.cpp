@@ -9,14 +9,18 @@
 // Prints one JSON object per measurement on stdout (run_bench.py collects them):
 //   {"transport": "native"|"stream"|"systemd-cat", "rep": R, "lines": N, "size": B,
 //    "seconds": S, "lines_per_s": L, "journald_us_per_line": J, "sender_us_per_line": U,
-//    "stored": N}
-// seconds: from starting the unit until the last line is readable (journalctl polled
-// every 20 ms); journald's CPU from /proc/PID/stat over the same window; the sender's is
-// system.slice's cgroup CPU minus journald's: the writer, the companion and (stream) the
-// transient service (systemd 252 in nspawn logs no per-unit "Consumed" figures).
-// Exit 77 when nspawn cannot run here.
+//    "companion_us_per_line": C, "stored": N}
+// The writer (line_gen) and the companion run as units of their own joined by a FIFO
+// (the companion reads it as --stdout-fd 3, as from the module). seconds: from starting
+// the writer until the last line is readable (journalctl polled every 20 ms); journald's
+// CPU from /proc/PID/stat over the same window; companion: the cgroup CPU (cpu.stat) of
+// the companion's unit plus, for the stream transport, its transient service's (systemd
+// 252 in nspawn logs no per-unit "Consumed" figures); sender: system.slice's CPU minus
+// journald's, i.e. writer and companion. systemd-cat runs as `line_gen | systemd-cat`
+// in one unit (companion -1). Exit 77 when nspawn cannot run here.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -109,38 +113,81 @@ int main(int argc, char** argv) {
     for (const std::string& transport : order) {
       const std::string tag = "bench-" + transport + "-" + std::to_string(rep);
       const std::string service = tag + "-stream.service";
-      std::vector<std::string> cmd = {"/usr/bin/systemd-run", "--quiet", "--unit=" + tag, "--service-type=exec"};
+      const std::string fifo = "/run/" + tag + ".fifo";
+      double j0 = journald_cpu_seconds(m), s0 = system_slice_cpu_seconds(m);
+      std::vector<std::string> units;  // the companion's, whose cgroup CPU is sampled
+      auto t0 = std::chrono::steady_clock::now();
       if (transport == "systemd-cat") {
         // The stream protocol with no fields at all: systemd-cat's ceiling.
-        cmd.insert(cmd.end(), {"/bin/sh", "-c", gen + " | /usr/bin/systemd-cat -t " + tag});
+        auto r = m.run({"/usr/bin/systemd-run", "--quiet", "--unit=" + tag, "/bin/sh", "-c",
+                        gen + " | /usr/bin/systemd-cat -t " + tag});
+        if (r.exit_code != 0) return std::fprintf(stderr, "transport_bench: %s: %s\n", tag.c_str(), r.err.c_str()), 1;
       } else {
-        cmd.insert(cmd.end(), {pipe, "--transport", transport, "-t", tag});
-        for (const std::string& f : fields) cmd.insert(cmd.end(), {"--field", f});
-        if (transport == "stream") cmd.insert(cmd.end(), {"--unit", service});
-        cmd.insert(cmd.end(), {"--", "/bin/sh", "-c", "exec " + gen});
+        // The companion and the writer in units of their own, joined by a FIFO that the
+        // companion reads as an inherited fd (as from the module): the companion's units
+        // keep their cgroups (RemainAfterExit) so that their CPU can be read at the end.
+        m.run({"/usr/bin/mkfifo", fifo});
+        std::string pipe_cmd = "exec 3<" + fifo + "; exec " + pipe + " --stdout-fd 3 --transport " + transport +
+                               " -t " + tag;
+        for (const std::string& f : fields) pipe_cmd += " --field '" + f + "'";
+        if (transport == "stream") pipe_cmd += " --unit " + service;
+        auto r = m.run({"/usr/bin/systemd-run", "--quiet", "--unit=" + tag, "-p", "RemainAfterExit=yes", "/bin/sh",
+                        "-c", pipe_cmd});
+        if (r.exit_code != 0) return std::fprintf(stderr, "transport_bench: %s: %s\n", tag.c_str(), r.err.c_str()), 1;
+        t0 = std::chrono::steady_clock::now();
+        r = m.run({"/usr/bin/systemd-run", "--quiet", "--unit=gen-" + tag, "/bin/sh", "-c", "exec " + gen + " >" + fifo});
+        if (r.exit_code != 0) return std::fprintf(stderr, "transport_bench: gen-%s: %s\n", tag.c_str(), r.err.c_str()), 1;
+        units.push_back(tag + ".service");
+        if (transport == "stream") units.push_back(service);
       }
-      double j0 = journald_cpu_seconds(m), s0 = system_slice_cpu_seconds(m);
-      auto t0 = std::chrono::steady_clock::now();
-      auto started = m.run(cmd);
-      if (started.exit_code != 0) {
-        std::fprintf(stderr, "transport_bench: %s: %s\n", tag.c_str(), started.err.c_str());
-        return 1;
-      }
+      // One command per look: the last line in the journal, then each unit's CPU (the
+      // stream transport's service disappears when it ends, so the last sample counts).
+      std::string probe = "journalctl -q --no-pager -o cat -n 1 SYSLOG_IDENTIFIER=" + tag;
+      for (const std::string& u : units)
+        probe += "; grep -s usage_usec /sys/fs/cgroup/system.slice/" + u + "/cpu.stat || echo usage_usec -1";
+      std::vector<double> unit_cpu(units.size(), 0);
       auto until = t0 + 300s;
-      while (std::chrono::steady_clock::now() < until &&
-             trim(m.run({"/bin/journalctl", "-q", "--no-pager", "-o", "cat", "-n", "1", "SYSLOG_IDENTIFIER=" + tag}).out) !=
-                 last_line)
-        std::this_thread::sleep_for(20ms);
+      for (bool done = false; !done && std::chrono::steady_clock::now() < until;) {
+        std::istringstream out(m.run({"/bin/sh", "-c", probe}).out);
+        std::string line;
+        std::getline(out, line);
+        done = line == last_line;
+        for (double& cpu : unit_cpu) {
+          std::string key;
+          double usec = -1;
+          if (out >> key >> usec && usec >= 0) cpu = std::max(cpu, usec / 1e6);
+        }
+        if (!done) std::this_thread::sleep_for(20ms);
+      }
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // The companion's units end by themselves once everything is written; read once more.
+      std::this_thread::sleep_for(200ms);
+      {
+        std::istringstream out(m.run({"/bin/sh", "-c", probe}).out);
+        std::string line;
+        std::getline(out, line);
+        for (double& cpu : unit_cpu) {
+          std::string key;
+          double usec = -1;
+          if (out >> key >> usec && usec >= 0) cpu = std::max(cpu, usec / 1e6);
+        }
+      }
       double j1 = journald_cpu_seconds(m), s1 = system_slice_cpu_seconds(m);
       double others = (s1 - s0) - (j1 - j0);
+      double companion_cpu = -1;
+      if (!units.empty()) {
+        companion_cpu = 0;
+        for (double c : unit_cpu) companion_cpu += c;
+      }
       long stored = std::stol(trim(m.run({"/bin/sh", "-c", "journalctl -q --no-pager -o cat SYSLOG_IDENTIFIER=" + tag +
                                                               " | wc -l"}).out));
+      m.run({"/bin/systemctl", "stop", tag + ".service"});
+      m.run({"/bin/rm", "-f", fifo});
       std::printf("{\"transport\": \"%s\", \"rep\": %ld, \"lines\": %ld, \"size\": %ld, \"seconds\": %.3f, "
                   "\"lines_per_s\": %.0f, \"journald_us_per_line\": %.3f, \"sender_us_per_line\": %.3f, "
-                  "\"stored\": %ld}\n",
+                  "\"companion_us_per_line\": %.3f, \"stored\": %ld}\n",
                   transport.c_str(), rep, lines, size, seconds, lines / seconds, (j1 - j0) * 1e6 / lines,
-                  others * 1e6 / lines, stored);
+                  others * 1e6 / lines, companion_cpu < 0 ? -1.0 : companion_cpu * 1e6 / lines, stored);
       std::fflush(stdout);
     }
   }

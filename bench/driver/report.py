@@ -118,11 +118,11 @@ def transport_table(res):
     rows = res.get("transport") or []
     if not rows:
         return "Not measured in this run: " + res.get("transport_skipped", "no systemd container (see docs/testing.md)") + "."
-    out = ["| transport | lines/s | × native | journald µs/line | × native | writer + companion µs/line |",
-           "|---|---:|---:|---:|---:|---:|"]
+    out = ["| transport | lines/s | × native | journald µs/line | × native | companion µs/line | companion / journald | writer + companion µs/line |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
     names = {"native": "`--transport native` (6 Mesos fields per entry)",
              "stream": "`--transport stream` (the 6 fields as `LogExtraFields=`)",
-             "systemd-cat": "`systemd-cat` (stream, no fields)"}
+             "systemd-cat": "`line_gen \\| systemd-cat` (stream, no fields)"}
     for t in ("native", "stream", "systemd-cat"):
         sel = [r for r in rows if r["transport"] == t]
         if not sel:
@@ -133,8 +133,12 @@ def transport_table(res):
             if base:
                 speed.append(r["lines_per_s"] / base[0]["lines_per_s"])
                 cpu.append(base[0]["journald_us_per_line"] / r["journald_us_per_line"])
+        comp = [r["companion_us_per_line"] for r in sel if r.get("companion_us_per_line", -1) >= 0]
+        share = [r["companion_us_per_line"] / r["journald_us_per_line"] for r in sel
+                 if r.get("companion_us_per_line", -1) >= 0]
         out.append(f"| {names[t]} | {fmt(med([r['lines_per_s'] for r in sel]))} | {fmt(med(speed), 2)} | "
                    f"{fmt(med([r['journald_us_per_line'] for r in sel]), 1)} | {fmt(1 / med(cpu), 2)} | "
+                   f"{fmt(med(comp), 2) if comp else '–'} | {f'{100 * med(share):.1f} %' if share else '–'} | "
                    f"{fmt(med([r['sender_us_per_line'] for r in sel]), 1)} |")
     n = rows[0]["lines"]
     out.append("")
@@ -180,6 +184,11 @@ def targets(res):
     sel = [r for r in rows if k100(r) and r["contender"] == "pipe"]
     share = med([r["sender_us_per_line"] / r["journald_us_per_line"] for r in sel])
     t.append(("companion CPU/line ≤ 10 % of journald's (100 B)", f"{100 * share:.1f} %", share <= 0.10))
+    st = [r["companion_us_per_line"] / r["journald_us_per_line"] for r in res.get("transport", [])
+          if r["transport"] == "stream" and r.get("companion_us_per_line", -1) >= 0]
+    if st:
+        t.append(("… the same with `--transport stream` (under systemd, 100 B)", f"{100 * med(st):.1f} %",
+                  med(st) <= 0.10))
     f = res["files"]
     fr = [ratio_by_rep(f, lambda r, s=s: r["size"] == s, "pipe-nojournal", "cat") for s in sorted({r["size"] for r in f})]
     worst = min(x for x in fr if x is not None)
