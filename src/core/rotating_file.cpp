@@ -46,6 +46,13 @@ Status RotatingFile::shift_rotated() {
       return Error::from_errno("cannot remove " + name_);
     return Status::success();
   }
+  // The oldest goes first, so that no rename below replaces a file: on ext4 a rename
+  // over an existing file forces out the renamed file's delayed allocation
+  // (auto_da_alloc), which cost 7 ms per rotation of 10 MiB files, doubling the time of
+  // a fast writer. unlinkat() removes a link, never what it points to.
+  const std::string oldest = rotated_name(name_, policy_.max_files);
+  if (::unlinkat(dir_.get(), oldest.c_str(), 0) < 0 && errno != ENOENT)
+    diag_->report("cannot remove " + oldest + ": " + std::strerror(errno));
   // renameat() acts on links themselves, so a planted symlink is moved, never followed.
   for (unsigned i = policy_.max_files; i > 1; --i) {
     std::string from = rotated_name(name_, i - 1);
