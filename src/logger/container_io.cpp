@@ -32,7 +32,7 @@ std::vector<std::string> companion_options(const LoggerConfig& c, const std::str
   if (!user.empty()) args.push_back("--user=" + user);
   // A task's overflow=drop wins over the operator's transport=stream: it asked never to
   // be held up, which only the native transport can promise.
-  if (writes_journal(c.destination) && c.transport == JournalTransport::kStream && c.overflow != Overflow::kDrop) {
+  if (uses_stream_transport(c)) {
     args.push_back("--transport=stream");
     args.push_back("--detach");  // the service carries on; the launched companion exits
     if (!container_id.empty()) args.push_back("--unit=" + service_name_from("mesos-journald-", container_id));

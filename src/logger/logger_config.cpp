@@ -261,6 +261,10 @@ const char* destination_name(Destination d) {
 bool writes_journal(Destination d) { return d != Destination::kSandbox; }
 bool writes_sandbox(Destination d) { return d != Destination::kJournald; }
 
+bool uses_stream_transport(const LoggerConfig& c) {
+  return writes_journal(c.destination) && c.transport == JournalTransport::kStream && c.overflow != Overflow::kDrop;
+}
+
 LoggerConfig default_logger_config() {
   LoggerConfig c;
   c.companion_path = MJ_DEFAULT_COMPANION_PATH;

@@ -113,6 +113,9 @@ Result<std::uint64_t> parse_buffer_size(std::string_view text);
 const char* destination_name(Destination d);
 bool writes_journal(Destination d);
 bool writes_sandbox(Destination d);
+// transport=stream applies: journald is written, and not with overflow=drop (which a
+// task may set; only the native transport can mark gaps).
+bool uses_stream_transport(const LoggerConfig& c);
 
 // What initialize() checks: the companion is an absolute path to an executable file.
 Status check_companion_path(const std::string& path);

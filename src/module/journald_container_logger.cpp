@@ -106,7 +106,8 @@ class JournaldContainerLogger final : public mesos::slave::ContainerLogger {
               << prepared->companion_pid << ") with identifier '" << prepared->identifier << "'"
               << (prepared->journal_namespace.empty() ? std::string()
                                                       : ", journal namespace " + prepared->journal_namespace)
-              << ", destination " << destination_name(prepared->effective.destination);
+              << ", destination " << destination_name(prepared->effective.destination)
+              << (uses_stream_transport(prepared->effective) ? ", stream transport (it hands over to a service)" : "");
     // The containerizer owns the write ends from here on and closes them once the
     // container has them.
     io.out = ContainerIO::IO::FD(prepared->stdout_fd.release(), true);
