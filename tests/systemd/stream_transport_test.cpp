@@ -12,6 +12,7 @@
 // * JournaldStops: `systemctl restart systemd-journald` and a SIGKILL of journald in the
 //   middle of a stream.
 // * SigtermDrains: SIGTERM to the front reaches the service, which drains and reports.
+// * FallsBackToNativeWhenSystemdRefuses: a unit of that name exists; a front not root.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +233,34 @@ TEST_P(JournaldStops, SigkillLosesAtMostWhatJournaldHadRead) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Unified, JournaldStops, ::testing::Values(CgroupLayout::kUnified), LayoutName());
+
+// Where systemd refuses the service, the front says why and the native transport carries
+// every line with every field: a unit of that name exists, and a front that is not root.
+TEST_P(StreamTransportUnified, FallsBackToNativeWhenSystemdRefuses) {
+  ASSERT_EQ(machine_->run({"/usr/bin/systemd-run", "--quiet", "--unit=taken", "/bin/sleep", "60"}).exit_code, 0);
+  auto r = machine_->run({"/bin/sh", "-c", "echo first | " + pipe_path() +
+                                               " --transport stream --unit taken --field CASE=refused -t refused"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--transport stream unavailable (StartTransientUnit taken.service: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("); using the native transport"), std::string::npos) << r.err;
+
+  r = machine_->run({"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "/bin/sh", "-c",
+                     "echo second | " + pipe_path() + " --transport stream --field CASE=refused -t refused"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::printf("not root: %s", r.err.c_str());
+  EXPECT_NE(r.err.find("--transport stream unavailable (StartTransientUnit mesos-journald-pipe-"), std::string::npos)
+      << r.err;
+
+  auto e = machine_->wait_journal({"CASE=refused"}, 2, 20s);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(json_field(e[0], "MESSAGE"), "first");
+  EXPECT_EQ(json_field(e[1], "MESSAGE"), "second");
+  for (const auto& entry : e) {
+    EXPECT_EQ(json_field(entry, "_TRANSPORT"), "journal");
+    EXPECT_EQ(json_field(entry, "STREAM"), "STDOUT");
+  }
+  EXPECT_EQ(json_field(e[1], "_UID"), "65534");
+}
 
 TEST_P(StreamTransportUnified, SigtermDrains) {
   // A writer that never ends: SIGTERM to the front goes to COMMAND, which dies; its
