@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstring>
 #include <thread>
 
@@ -155,17 +154,19 @@ TEST(JournalStreamConnection, FinishWaitsUntilJournaldHasReadEverything) {
   WaitForever forever;
   const std::string data(100000, 'x');
   ASSERT_EQ(c.write(data, forever), SendOutcome::kSent);
-  std::atomic<bool> read_all{false};
+  std::size_t received = 0;
   std::thread journald([&] {
     UniqueFd peer = listener.accept();
-    std::this_thread::sleep_for(200ms);  // restarting: the bytes wait in the socket
-    EXPECT_EQ(StreamListener::read_all(peer.get(), 13 + data.size()).size(), 13 + data.size());
-    read_all = true;
+    std::this_thread::sleep_for(300ms);  // restarting: the bytes wait in the socket
+    received = StreamListener::read_all(peer.get(), 13 + data.size()).size();
     std::this_thread::sleep_for(100ms);
   });
+  auto start = Clock::now();
   c.finish(forever);
-  EXPECT_TRUE(read_all) << "finish() returned before journald had read everything";
+  // Nothing was read for 300 ms, so finish() cannot have returned earlier.
+  EXPECT_GE(Clock::now() - start, 250ms) << "finish() returned before journald had read everything";
   journald.join();
+  EXPECT_EQ(received, 13 + data.size());
   EXPECT_EQ(c.stats().at_risk_bytes, 0u);
 }
 
