@@ -146,32 +146,24 @@ int main(int argc, char** argv) {
       for (const std::string& u : units)
         probe += "; grep -s usage_usec /sys/fs/cgroup/system.slice/" + u + "/cpu.stat || echo usage_usec -1";
       std::vector<double> unit_cpu(units.size(), 0);
+      // The last journal line; each unit's CPU, kept at its highest sample.
+      auto sample = [&] {
+        std::istringstream out(m.run({"/bin/sh", "-c", probe}).out);
+        std::string line;
+        std::getline(out, line);
+        for (double& cpu : unit_cpu) {
+          std::string key;
+          double usec = -1;
+          if (out >> key >> usec && usec >= 0) cpu = std::max(cpu, usec / 1e6);
+        }
+        return line;
+      };
       auto until = t0 + 300s;
-      for (bool done = false; !done && std::chrono::steady_clock::now() < until;) {
-        std::istringstream out(m.run({"/bin/sh", "-c", probe}).out);
-        std::string line;
-        std::getline(out, line);
-        done = line == last_line;
-        for (double& cpu : unit_cpu) {
-          std::string key;
-          double usec = -1;
-          if (out >> key >> usec && usec >= 0) cpu = std::max(cpu, usec / 1e6);
-        }
-        if (!done) std::this_thread::sleep_for(20ms);
-      }
+      while (sample() != last_line && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
       double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      // The companion's units end by themselves once everything is written; read once more.
+      // The companion's units end by themselves once everything is written; look once more.
       std::this_thread::sleep_for(200ms);
-      {
-        std::istringstream out(m.run({"/bin/sh", "-c", probe}).out);
-        std::string line;
-        std::getline(out, line);
-        for (double& cpu : unit_cpu) {
-          std::string key;
-          double usec = -1;
-          if (out >> key >> usec && usec >= 0) cpu = std::max(cpu, usec / 1e6);
-        }
-      }
+      sample();
       double j1 = journald_cpu_seconds(m), s1 = system_slice_cpu_seconds(m);
       double others = (s1 - s0) - (j1 - j0);
       double companion_cpu = -1;

@@ -85,6 +85,22 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::chrono::milliseconds(static_cast<long long>(std::llround(ms)));
 }
 
+Result<std::chrono::milliseconds> parse_rate_limit_interval(std::string_view text) {
+  auto d = parse_duration(text);
+  if (!d) return d.error();
+  if (d->count() == 0) return Error{"must be more than 0 (systemd takes 0 in a unit for \"not set\")"};
+  return *d;
+}
+
+Result<std::uint32_t> parse_rate_limit_burst(std::string_view text) {
+  const bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string_view::npos;
+  const std::uint64_t n = digits ? std::stoull(std::string(text)) : 0;
+  if (n == 0 || n > UINT32_MAX)
+    return Error{"expected a number from 1 to 4294967295 (systemd takes 0 in a unit for \"not set\"), got " +
+                 quoted(text)};
+  return static_cast<std::uint32_t>(n);
+}
+
 Status check_namespace(std::string_view name) {
   if (name.empty()) return Error{"empty journal namespace name"};
   if (name.size() > 64) return Error{"journal namespace " + quoted(name) + " is longer than 64 characters"};

@@ -21,6 +21,11 @@ Result<int> parse_priority(std::string_view text);
 // "0", "250ms", "1s", "1.5s", "2m"; a bare number is seconds, as in systemd.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 
+// A unit's LogRateLimitIntervalSec= (a duration) and LogRateLimitBurst= (a count) for the
+// stream transport. Neither may be 0: systemd takes 0 in a unit for "not set".
+Result<std::chrono::milliseconds> parse_rate_limit_interval(std::string_view text);
+Result<std::uint32_t> parse_rate_limit_burst(std::string_view text);
+
 // A journal namespace name as journald accepts it: 1..64 of [A-Za-z0-9_-] (journald
 // also rejects '.', and the name becomes part of paths under /run and /var/log).
 Status check_namespace(std::string_view name);

@@ -139,18 +139,15 @@ Status set_parameter(LoggerConfig& c, std::string_view key, const std::string& v
     return Status::success();
   }
   if (key == param::kLogRateLimitInterval) {
-    auto d = parse_duration(v);
+    auto d = parse_rate_limit_interval(v);
     if (!d) return d.error();
-    if (d->count() == 0) return Error{"must be more than 0: systemd takes 0 in a unit for \"not set\""};
     c.log_rate_limit_interval = *d;
     return Status::success();
   }
   if (key == param::kLogRateLimitBurst) {
-    if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoull(v) == 0 || std::stoull(v) > UINT32_MAX)
-      return Error{"expected a number from 1 to 4294967295 (systemd takes 0 in a unit for \"not set\"), got '" + v +
-                   "'"};
-    c.log_rate_limit_burst = static_cast<std::uint32_t>(std::stoull(v));
+    auto n = parse_rate_limit_burst(v);
+    if (!n) return n.error();
+    c.log_rate_limit_burst = *n;
     return Status::success();
   }
   if (key == param::kCgroupRoot) {

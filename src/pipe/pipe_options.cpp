@@ -304,19 +304,14 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     }
     o.detach = detach;
     if (!rate_interval.empty()) {
-      auto d = parse_duration(rate_interval);
+      auto d = parse_rate_limit_interval(rate_interval);
       if (!d) return usage_error("--log-rate-limit-interval: " + d.error().message);
-      // systemd takes 0 in a unit for "not set"; it cannot turn the limit off there.
-      if (d->count() == 0) return usage_error("--log-rate-limit-interval must be more than 0 (systemd ignores 0 for a unit)");
       o.rate_limit_interval_usec = static_cast<std::uint64_t>(d->count()) * 1000;
     }
     if (!rate_burst.empty()) {
-      std::uint64_t n = 0;
-      bool digits = rate_burst.size() <= 10 && rate_burst.find_first_not_of("0123456789") == std::string::npos;
-      if (digits) n = std::stoull(rate_burst);
-      if (!digits || n == 0 || n > UINT32_MAX)
-        return usage_error("--log-rate-limit-burst: expected a number from 1 to 4294967295 (systemd ignores 0 for a unit)");
-      o.rate_limit_burst = static_cast<std::uint32_t>(n);
+      auto n = parse_rate_limit_burst(rate_burst);
+      if (!n) return usage_error("--log-rate-limit-burst: " + n.error().message);
+      o.rate_limit_burst = *n;
     }
   }
 
