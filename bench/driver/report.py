@@ -37,12 +37,12 @@ def machine():
     }
 
 
-def ratio_by_rep(rows, key, num, den, value="lines_per_s"):
+def ratio_by_rep(rows, key, num, den, value="lines_per_s", by="contender"):
     """Median over repetitions of num/den, each pair from the same repetition."""
     out = []
     for rep in sorted({r["rep"] for r in rows}):
-        a = [r[value] for r in rows if r["rep"] == rep and key(r) and r["contender"] == num]
-        b = [r[value] for r in rows if r["rep"] == rep and key(r) and r["contender"] == den]
+        a = [r[value] for r in rows if r["rep"] == rep and key(r) and r[by] == num]
+        b = [r[value] for r in rows if r["rep"] == rep and key(r) and r[by] == den]
         if a and b and b[0]:
             out.append(a[0] / b[0])
     return med(out)
@@ -127,17 +127,15 @@ def transport_table(res):
         sel = [r for r in rows if r["transport"] == t]
         if not sel:
             continue
-        speed, cpu = [], []
-        for r in sel:
-            base = [b for b in rows if b["transport"] == "native" and b["rep"] == r["rep"]]
-            if base:
-                speed.append(r["lines_per_s"] / base[0]["lines_per_s"])
-                cpu.append(base[0]["journald_us_per_line"] / r["journald_us_per_line"])
+        def every(r):
+            return True
+        speed = ratio_by_rep(rows, every, t, "native", by="transport")
+        cpu = ratio_by_rep(rows, every, t, "native", value="journald_us_per_line", by="transport")
         comp = [r["companion_us_per_line"] for r in sel if r.get("companion_us_per_line", -1) >= 0]
         share = [r["companion_us_per_line"] / r["journald_us_per_line"] for r in sel
                  if r.get("companion_us_per_line", -1) >= 0]
-        out.append(f"| {names[t]} | {fmt(med([r['lines_per_s'] for r in sel]))} | {fmt(med(speed), 2)} | "
-                   f"{fmt(med([r['journald_us_per_line'] for r in sel]), 1)} | {fmt(1 / med(cpu), 2)} | "
+        out.append(f"| {names[t]} | {fmt(med([r['lines_per_s'] for r in sel]))} | {fmt(speed, 2)} | "
+                   f"{fmt(med([r['journald_us_per_line'] for r in sel]), 1)} | {fmt(cpu, 2)} | "
                    f"{fmt(med(comp), 2) if comp else '–'} | {f'{100 * med(share):.1f} %' if share else '–'} | "
                    f"{fmt(med([r['sender_us_per_line'] for r in sel]), 1)} |")
     n = rows[0]["lines"]

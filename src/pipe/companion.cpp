@@ -28,15 +28,6 @@ int spawn_failure(const Error& e, Diagnostics& diag) {
   return e.code == ENOENT ? 127 : 126;
 }
 
-void stdin_to_dev_null() {
-  // Keep fd 0 open (on /dev/null) so that nothing else lands on it.
-  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null >= 0 && null != STDIN_FILENO) {
-    ::dup2(null, STDIN_FILENO);
-    ::close(null);
-  }
-}
-
 // --transport stream: hands the streams to a transient service. Empty when that could
 // not be done (said why); the caller then carries on with the native transport.
 std::optional<int> try_stream_transport(const PipeOptions& o, std::optional<ChildPipes>& pipes, int signal_fd,

@@ -1,10 +1,19 @@
 #include "pipe/companion_setup.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include "pipe/privileges.h"
 
 namespace mj {
+
+void stdin_to_dev_null() {
+  int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0 && null != STDIN_FILENO) {
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
+}
 
 Status become_user(const PipeOptions& o) {
   if (!o.user) return Status::success();

@@ -13,6 +13,10 @@
 
 namespace mj {
 
+// Puts /dev/null on fd 0 once standard input is no longer ours to read (it went to a
+// stream, or to the stream transport's service), so that nothing else lands on fd 0.
+void stdin_to_dev_null();
+
 // --user: before the sandbox is opened and journald connected, so that files are created
 // as the task's user and journald records the task's _UID. Success without --user.
 Status become_user(const PipeOptions& o);

@@ -25,10 +25,7 @@ int run_stream_service(const PipeOptions& o, int signal_fd, Diagnostics& diag) {
     diag.report("--receive-streams: standard input is not the handover socket");
     return kExitSetup;
   }
-  if (int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC); null >= 0) {
-    ::dup2(null, STDIN_FILENO);
-    ::close(null);
-  }
+  stdin_to_dev_null();
   if (Status s = send_hello(handover.get()); !s) {
     diag.report(s.error().message);
     return kExitSetup;
