@@ -37,9 +37,18 @@ class JournalReader {
     return parse_seq(kv.substr(std::strlen("MESSAGE=")));
   }
 
-  bool any(const std::string& id) {
+  // journald's CLOCK_MONOTONIC time, in ns, of the first entry with SYSLOG_IDENTIFIER=id:
+  // the moment it stored the entry, after which any reader can see it. 0 when there is
+  // none yet or it comes from another boot.
+  std::int64_t first_stored_ns(const std::string& id) {
     match(id);
-    return sd_journal_seek_head(j_) >= 0 && sd_journal_next(j_) > 0;
+    if (sd_journal_seek_head(j_) < 0 || sd_journal_next(j_) <= 0) return 0;
+    std::uint64_t usec;
+    sd_id128_t entry_boot, boot;
+    if (sd_journal_get_monotonic_usec(j_, &usec, &entry_boot) < 0 || sd_id128_get_boot(&boot) < 0 ||
+        !sd_id128_equal(entry_boot, boot))
+      return 0;
+    return static_cast<std::int64_t>(usec) * 1000;
   }
 
   std::uint64_t count(const std::string& id) {

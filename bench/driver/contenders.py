@@ -77,7 +77,14 @@ class Container:
             return
         self.writer = subprocess.Popen(gen, stdout=subprocess.PIPE,
                                        stdin=subprocess.PIPE if hold else subprocess.DEVNULL)
-        self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL)
+        if contender.startswith("pipe"):
+            # As the module runs it: the container's pipe as an inherited fd of its own
+            # (the companion may then enlarge it and read ahead), not a shared stdin.
+            fd = self.writer.stdout.fileno()
+            self.sender = subprocess.Popen(reader + ["--stdout-fd", str(fd)], stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, pass_fds=(fd,))
+        else:
+            self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL)
         self.writer.stdout.close()
 
     def release(self):
