@@ -35,7 +35,10 @@ void grow_send_buffer(int fd) {
 }  // namespace
 
 JournalSocket::JournalSocket(std::string path, Diagnostics& diag)
-    : path_(std::move(path)), diag_(diag), ring_(SentRing::kernel_queue_length() + 8, kRingBytes) {}
+    : JournalSocket(std::move(path), diag, SentRing::kernel_queue_length()) {}
+
+JournalSocket::JournalSocket(std::string path, Diagnostics& diag, std::size_t queue_length)
+    : path_(std::move(path)), diag_(diag), pacer_(queue_length), ring_(queue_length + 8, kRingBytes) {}
 
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
@@ -228,20 +231,7 @@ bool JournalSocket::check_in(WaitControl& control) {
 }
 
 bool JournalSocket::wait_backoff(WaitControl& control) {
-  Clock::time_point backoff_end = Clock::now() + backoff_;
-  for (;;) {
-    auto deadline = control.deadline();
-    if (deadline && Clock::now() >= *deadline) return false;
-    std::optional<Clock::time_point> until = backoff_end;
-    if (deadline && *deadline < backoff_end) until = deadline;
-    struct pollfd p = {control.interrupt_fd(), POLLIN, 0};
-    int rc = ::poll(&p, p.fd >= 0 ? 1 : 0, poll_timeout_ms(until, -1));
-    if (rc > 0) {
-      control.on_interrupt();
-      continue;  // the deadline may have changed
-    }
-    if (Clock::now() >= backoff_end) return true;
-  }
+  return wait_until(control, Clock::now() + backoff_);
 }
 
 TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
@@ -265,17 +255,30 @@ TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
 }
 
 SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl& control) {
+  // First without waiting; on a full queue, pause (see SendPacer) and try once more;
+  // only then wait in a blocking sendmsg(), in the kernel's exclusive wait queue, so
+  // that many companions behind one journald wake one at a time.
+  bool paused = false;
   for (;;) {
-    switch (attempt(iov, iovcnt, true)) {
+    const bool blocking = paused;
+    switch (attempt(iov, iovcnt, blocking)) {
       case Attempt::kSent:
         note_recovered();
+        pacer_.on_sent();
         return SendOutcome::kSent;
       case Attempt::kRejected:
         return SendOutcome::kRejected;
       case Attempt::kRetryNow:
         continue;
-      case Attempt::kWaitWritable:  // a blocking slice passed with journald's queue full
+      case Attempt::kWaitWritable:
         ++stats_.waits_full;
+        if (!blocking) {
+          paused = true;
+          ++stats_.pauses;
+          if (!wait_until(control, Clock::now() + pacer_.on_full())) return SendOutcome::kGaveUp;
+          continue;
+        }
+        // A blocking slice passed with journald's queue full.
         if (!check_in(control)) return SendOutcome::kGaveUp;
         continue;
       case Attempt::kWaitReconnect:

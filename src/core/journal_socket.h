@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/diagnostics.h"
+#include "core/send_pacer.h"
 #include "core/sent_ring.h"
 #include "core/stored_entry_counter.h"
 #include "core/unique_fd.h"
@@ -38,7 +39,8 @@ struct JournalSocketStats {
   std::uint64_t datagrams = 0;      // entries sent inline
   std::uint64_t memfd_entries = 0;  // entries too large for a datagram, sent as a sealed memfd
   std::uint64_t reconnects = 0;
-  std::uint64_t waits_full = 0;     // times the socket queue was full
+  std::uint64_t waits_full = 0;     // times the socket queue was found full
+  std::uint64_t pauses = 0;         // of which send() paused (SendPacer) before retrying
   std::uint64_t replayed = 0;       // entries sent again after journald lost them
   std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
 };
@@ -62,6 +64,8 @@ class JournalSocket {
   const JournalSocketStats& stats() const { return stats_; }
 
  private:
+  JournalSocket(std::string path, Diagnostics& diag, std::size_t queue_length);
+
   enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
 
   Attempt attempt(const struct iovec* iov, int iovcnt, bool blocking);
@@ -86,6 +90,7 @@ class JournalSocket {
   bool outage_reported_ = false;
   Clock::time_point outage_since_{};
   JournalSocketStats stats_;
+  SendPacer pacer_;
   // Recovery from a journald that died with entries queued.
   SentRing ring_;
   std::uint64_t sent_total_ = 0;  // entries journald should have, as far as we know

@@ -14,10 +14,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/diagnostics.h"
+#include "core/file_reaper.h"
 #include "core/result.h"
 #include "core/unique_fd.h"
 
@@ -52,6 +54,8 @@ class RotatingFile {
   std::size_t write_some(std::string_view data);
   Status open_current();
   Status shift_rotated();
+  // Unlinks name; the inode is let go on the reaper thread (see FileReaper).
+  Status remove_file(const std::string& name);
   Status rotate(bool carry_open_line);
   void note_lost(std::size_t bytes, const std::string& why);
   void note_ok();
@@ -68,6 +72,7 @@ class RotatingFile {
   std::chrono::steady_clock::time_point retry_at_{};
   std::uint64_t lost_in_outage_ = 0;
   RotatingFileStats stats_;
+  std::unique_ptr<FileReaper> reaper_;  // started at the first removal
 };
 
 }  // namespace mj

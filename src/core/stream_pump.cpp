@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::size_t kRawReadSize = 128 * 1024;
 constexpr int kReadsPerWakeup = 8;
+constexpr std::size_t kExclusivePipeSize = 1024 * 1024;
 
 }  // namespace
 
@@ -34,6 +35,7 @@ struct StreamPump::Stream {
   std::optional<RotatingFile> file;
   bool nonblocking = false;
   bool last_read_full = false;  // the pipe may hold more
+  std::size_t pipe_size = 0;     // capacity of an exclusive input pipe; 0 otherwise
   std::uint64_t bytes_read = 0;
   Clock::time_point last_input{};
 };
@@ -85,6 +87,16 @@ void StreamPump::add(std::unique_ptr<Stream> s, bool exclusive) {
   if (exclusive && ::fstat(s->fd.get(), &st) == 0 && S_ISFIFO(st.st_mode)) {
     int flags = ::fcntl(s->fd.get(), F_GETFL);
     s->nonblocking = flags >= 0 && ::fcntl(s->fd.get(), F_SETFL, flags | O_NONBLOCK) == 0;
+    // A larger pipe absorbs a burst without blocking the task and lets each wake-up
+    // read more: with --no-journal at 16 KiB lines, 1 MiB took the companion from 0.77
+    // to 0.9x the speed of cat. The kernel allocates the pages only as data arrives.
+    // Best effort: beyond fs.pipe-max-size or the user's pipe quota the pipe keeps its size.
+    int size = ::fcntl(s->fd.get(), F_GETPIPE_SZ);
+    if (size > 0 && static_cast<std::size_t>(size) < kExclusivePipeSize) {
+      int grown = ::fcntl(s->fd.get(), F_SETPIPE_SZ, static_cast<int>(kExclusivePipeSize));
+      if (grown > 0) size = grown;
+    }
+    s->pipe_size = size > 0 ? static_cast<std::size_t>(size) : 0;
   }
   streams_.push_back(std::move(s));
 }
@@ -126,7 +138,8 @@ bool StreamPump::read_once(Stream& s) {
     return false;
   }
   auto len = static_cast<std::size_t>(n);
-  s.last_read_full = len == want;
+  // A read that emptied a full pipe means the task is probably blocked writing more.
+  s.last_read_full = len == want || (s.pipe_size != 0 && len >= s.pipe_size);
   s.bytes_read += len;
   s.last_input = Clock::now();
   // The file first: it must not wait for journald.

@@ -75,8 +75,8 @@ class StreamPump final : private WaitControl {
   StreamPump(PumpOptions options, JournalSocket* journal, Diagnostics& diag, int signal_fd, SignalPolicy* policy);
   ~StreamPump() override;
 
-  // exclusive: nobody else reads `input`; if it is a pipe it is made non-blocking and
-  // read several times per wake-up.
+  // exclusive: nobody else reads `input`; if it is a pipe it is made non-blocking,
+  // grown to 1 MiB (best effort) and read several times per wake-up.
   void add_stream(UniqueFd input, const EntryTemplate& tmpl, std::optional<RotatingFile> file,
                   bool exclusive = false);
 

@@ -1,5 +1,6 @@
 #include "core/wait_control.h"
 
+#include <poll.h>
 #include <time.h>
 
 #include <algorithm>
@@ -11,6 +12,20 @@ std::uint64_t realtime_usec() {
   struct timespec ts;
   ::clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+bool wait_until(WaitControl& control, Clock::time_point end) {
+  for (;;) {
+    auto deadline = control.deadline();
+    Clock::time_point now = Clock::now();
+    if (deadline && now >= *deadline) return false;
+    if (now >= end) return true;
+    Clock::time_point until = deadline && *deadline < end ? *deadline : end;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now).count();
+    struct timespec ts = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    struct pollfd p = {control.interrupt_fd(), POLLIN, 0};
+    if (::ppoll(&p, p.fd >= 0 ? 1 : 0, &ts, nullptr) > 0) control.on_interrupt();  // the deadline may have changed
+  }
 }
 
 int poll_timeout_ms(std::optional<Clock::time_point> until, int cap_ms) {

@@ -32,6 +32,10 @@ class WaitForever final : public WaitControl {
   std::optional<Clock::time_point> deadline() const override { return std::nullopt; }
 };
 
+// Waits until `end`, handling interrupts on the way; false when control's deadline
+// comes first. Microsecond precision (ppoll).
+bool wait_until(WaitControl& control, Clock::time_point end);
+
 // Milliseconds until `until`, clamped to [0, cap_ms] (cap_ms < 0: no cap); cap_ms when
 // there is no deadline, so -1 means "wait indefinitely" as for poll().
 int poll_timeout_ms(std::optional<Clock::time_point> until, int cap_ms);

@@ -109,14 +109,21 @@ TEST_F(CompanionTest, JournaldStalledForSecondsSlowsTheWriterAndLosesNothing) {
     journald_->resume();
   });
   auto start = std::chrono::steady_clock::now();
-  write_lines(in[1], 0, 30000);  // far more than the pipe holds: blocks until journald reads
+  // 3 MiB: far more than the pipe (grown to 1 MiB) and journald's queue hold, so the
+  // writer blocks until journald reads.
+  const std::string pad(100, 'x');
+  for (int i = 0; i < 30000; ++i) {
+    std::string l = "n" + std::to_string(i) + " " + pad + "\n";
+    ASSERT_EQ(::write(in[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  }
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   resume.join();
   ::close(in[1]);
   EXPECT_EQ(wait_exit(pid), 0);
   auto es = entries(30000);
   ASSERT_EQ(es.size(), 30000u);
-  for (int i = 0; i < 30000; ++i) ASSERT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(i));
+  for (int i = 0; i < 30000; ++i)
+    ASSERT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(i) + " " + pad);
 }
 
 TEST_F(CompanionTest, TwoHundredCompanionsAtOnceLoseNothing) {

@@ -95,6 +95,30 @@ TEST(JournalSocket, FullQueueBlocksUntilTheReaderCatchesUp) {
   EXPECT_GE(sock.stats().waits_full, 1u);
 }
 
+TEST(JournalSocket, AFullQueueIsRefilledInBatchesNotOneEntryPerWakeUp) {
+  // A reader slower than the sender: a sender that waited in sendmsg() would be woken
+  // by every receive and send one entry per wake-up. The pacer lets several through
+  // per pause.
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  std::string m = "MESSAGE=x\n";
+  struct iovec iov = iov_of(m);
+  constexpr std::size_t kEntries = 4000;
+  std::thread reader([&] {
+    for (std::size_t i = 0; i < kEntries; ++i) {
+      ASSERT_TRUE(rx.receive());
+      if (i % 8 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  for (std::size_t i = 0; i < kEntries; ++i) ASSERT_EQ(sock.send(&iov, 1, forever), SendOutcome::kSent);
+  reader.join();
+  ASSERT_GE(sock.stats().pauses, 1u) << "the queue never filled";
+  EXPECT_LT(sock.stats().pauses * 2, kEntries) << sock.stats().pauses << " pauses";
+}
+
 TEST(JournalSocket, EntriesTooLargeForADatagramGoThroughASealedMemfd) {
   test::TempDir dir;
   test::DatagramReceiver rx(dir.file("socket"));

@@ -148,6 +148,33 @@ TEST_F(RotatingFileTest, PlantedSymlinksAreNeverFollowed) {
   EXPECT_EQ(read_file(dir_.file("stdout")), "hijklmn\n");
 }
 
+TEST_F(RotatingFileTest, APlantedFifoAsTheOldestFileIsRemovedWithoutBeingOpened) {
+  // The oldest file is held (O_PATH) while it is unlinked; opening a FIFO for real
+  // would block the companion until someone opened the other end.
+  auto f = open({8, 2});
+  f.append("1234567\n");
+  ASSERT_EQ(::mkfifo(dir_.file("stdout.2").c_str(), 0600), 0);
+  f.append("abcdefg\n");
+  f.append("hijklmn\n");
+  EXPECT_FALSE(std::filesystem::is_fifo(std::filesystem::symlink_status(dir_.file("stdout.2"))));
+  EXPECT_EQ(read_file(dir_.file("stdout.2")), "1234567\n");
+  EXPECT_EQ(read_file(dir_.file("stdout.1")), "abcdefg\n");
+  EXPECT_EQ(read_file(dir_.file("stdout")), "hijklmn\n");
+  EXPECT_TRUE(diag_.messages.empty());
+}
+
+TEST_F(RotatingFileTest, ADirectoryInTheWayOfTheOldestFileIsReportedAndSkipped) {
+  auto f = open({8, 2});
+  f.append("1234567\n");
+  std::filesystem::create_directory(dir_.file("stdout.2"));
+  f.append("abcdefg\n");
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.file("stdout.2")));
+  EXPECT_EQ(read_file(dir_.file("stdout.1")), "1234567\n");
+  EXPECT_EQ(read_file(dir_.file("stdout")), "abcdefg\n");
+  ASSERT_FALSE(diag_.messages.empty());
+  EXPECT_NE(diag_.messages[0].find("cannot remove stdout.2"), std::string::npos) << diag_.messages[0];
+}
+
 TEST_F(RotatingFileTest, RefusesASymlinkAsTheCurrentFile) {
   TempDir outside;
   test::write_file(outside.file("victim"), "precious\n");
