@@ -37,6 +37,7 @@ class Tools:
         self.line_gen = f"{b}/bench/line_gen"
         self.journal_wait = f"{b}/bench/journal_wait"
         self.spawn_latency = f"{b}/bench/spawn_latency"
+        self.minimal = f"{b}/bench/minimal_sender"
         self.micro = f"{b}/bench/micro_bench"
         self.transport_bench = f"{b}/bench/transport_bench"
 

@@ -61,6 +61,11 @@ def spawn_to_first_line(tools, journald, runs, which):
     elif which == "pipe-probe":  # to a socket of spawn_latency's own: the companion's part alone
         cmd = [tools.pipe, "--journal-socket", "{socket}", "-t", "{id}"] + field_args
         where = ["--probe"]
+    elif which == "minimal":  # the machine's floor: static, libc only, one sendto()
+        cmd = [tools.minimal, journald.socket, "{id}"]
+    elif which == "minimal-probe":
+        cmd = [tools.minimal, "{socket}", "{id}"]
+        where = ["--probe"]
     elif which == "native-probe":
         cmd = [tools.native, "--socket", "{socket}", "--identifier", "{id}"] + field_args
         where = ["--probe"]

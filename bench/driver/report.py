@@ -252,6 +252,9 @@ def write(res, out_md):
         spawn_native=spawn["native"]["median_us"] / 1000, spawn_n=len(spawn["pipe"]["samples_us"]),
         spawn_pipe_probe=spawn["pipe-probe"]["median_us"] / 1000,
         spawn_native_probe=spawn["native-probe"]["median_us"] / 1000,
+        spawn_minimal=spawn["minimal"]["median_us"] / 1000,
+        spawn_minimal_probe=spawn["minimal-probe"]["median_us"] / 1000,
+        spawn_pipe_detected=spawn["pipe"]["detected_median_us"] / 1000,
         micro=micro_table(res), png=os.path.basename(png))
     findings = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
     if os.path.exists(findings):  # hand-written analysis of the committed run

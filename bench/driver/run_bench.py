@@ -140,7 +140,7 @@ class Bench:
             self.results["memory"].append(r)
             print(f"  memory {r}", flush=True)
         runs = 20 if self.args.quick else 50
-        for which in ("pipe", "native", "pipe-probe", "native-probe"):
+        for which in ("pipe", "native", "minimal", "pipe-probe", "native-probe", "minimal-probe"):
             self.results["spawn"][which] = probes.spawn_to_first_line(self.tools, j, runs, which)
             print(f"  spawn {which}: median {self.results['spawn'][which]['median_us']} us", flush=True)
 
