@@ -25,7 +25,7 @@ const char* kDescription =
     "\n"
     "--transport stream (as root, on a systemd host): the lines go through journald's\n"
     "stream protocol from a transient service carrying the fields as LogExtraFields=;\n"
-    "about half of journald's CPU per line, with the contract changes in docs/systemd.md.\n";
+    "about 0.5-0.6x journald's CPU per line, with the contract changes in docs/systemd.md.\n";
 
 const char* kFooter =
     "Every entry carries MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM=STDOUT|STDERR and the\n"
