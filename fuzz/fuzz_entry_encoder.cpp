@@ -120,6 +120,9 @@ struct CheckingSink final : mj::PieceSink {
 
   void on_piece(const mj::LinePiece& p) override {
     writer->on_piece(p);
+    // One entry at a time: this thread is also the receiver, and a batch larger than
+    // the socket's queue (net.unix.max_dgram_qlen) would wait for it forever.
+    writer->end_of_pieces();
     std::string datagram;
     FUZZ_CHECK(receive(datagram), "no datagram for a piece of %zu bytes", p.data.size());
     std::string extra;

@@ -4,8 +4,20 @@
 
 namespace mj {
 
+void JournalDelivery::deliver_batch(int stream, const EntryIov* entries, const std::size_t* message_bytes,
+                                    std::size_t n, DeliveryOutcome* out) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = deliver(stream, entries[i].iov, entries[i].iovcnt, message_bytes[i]);
+}
+
 DeliveryOutcome BlockingDelivery::deliver(int, const struct iovec* iov, int iovcnt, std::size_t) {
   return socket_.send(iov, iovcnt, wait_) == SendOutcome::kSent ? DeliveryOutcome::kSent : DeliveryOutcome::kLost;
+}
+
+void BlockingDelivery::deliver_batch(int, const EntryIov* entries, const std::size_t*, std::size_t n,
+                                     DeliveryOutcome* out) {
+  sent_.resize(n);
+  socket_.send_batch(entries, n, wait_, sent_.data());
+  for (std::size_t i = 0; i < n; ++i) out[i] = sent_[i] == SendOutcome::kSent ? DeliveryOutcome::kSent : DeliveryOutcome::kLost;
 }
 
 int DroppingDelivery::register_stream(const std::string& common_fields, StreamKind kind) {

@@ -43,6 +43,11 @@ class JournalDelivery {
   // message_bytes is the size of the line piece the entry carries, for accounting.
   virtual DeliveryOutcome deliver(int stream, const struct iovec* iov, int iovcnt, std::size_t message_bytes) = 0;
 
+  // Several entries of one stream, in order; out[i] is entry i's outcome. By default
+  // one deliver() after the other.
+  virtual void deliver_batch(int stream, const EntryIov* entries, const std::size_t* message_bytes, std::size_t n,
+                             DeliveryOutcome* out);
+
   // For the event loop while entries are queued: an fd to poll for POLLOUT, a time to
   // call on_ready() at, or neither when nothing waits.
   virtual int writable_fd() const { return -1; }
@@ -60,11 +65,14 @@ class BlockingDelivery final : public JournalDelivery {
   BlockingDelivery(JournalSocket& socket, WaitControl& wait) : socket_(socket), wait_(wait) {}
   int register_stream(const std::string&, StreamKind) override { return 0; }
   DeliveryOutcome deliver(int stream, const struct iovec* iov, int iovcnt, std::size_t message_bytes) override;
+  void deliver_batch(int stream, const EntryIov* entries, const std::size_t* message_bytes, std::size_t n,
+                     DeliveryOutcome* out) override;
   const DropStats& drop_stats() const override { return stats_; }
 
  private:
   JournalSocket& socket_;
   WaitControl& wait_;
+  std::vector<SendOutcome> sent_;  // reused by deliver_batch()
   DropStats stats_;
 };
 

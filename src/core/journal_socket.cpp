@@ -288,4 +288,37 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
   }
 }
 
+void JournalSocket::send_batch(const EntryIov* entries, std::size_t n, WaitControl& control, SendOutcome* out) {
+  // One system call for many datagrams: at ≈ 1 µs per call on a VM, the call itself
+  // was about a third of the companion's CPU per line.
+  std::size_t i = 0;
+  while (i < n) {
+    if (connected_ && !peer_lost_ && replay_.empty() && n - i > 1) {
+      batch_.resize(n - i);
+      for (std::size_t k = 0; k < n - i; ++k) {
+        struct msghdr& mh = batch_[k].msg_hdr;
+        mh = msghdr{};
+        mh.msg_iov = const_cast<struct iovec*>(entries[i + k].iov);
+        mh.msg_iovlen = static_cast<std::size_t>(entries[i + k].iovcnt);
+      }
+      int sent = ::sendmmsg(fd_.get(), batch_.data(), static_cast<unsigned>(n - i), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent > 0) {
+        ++stats_.batch_calls;
+        note_recovered();
+        for (int k = 0; k < sent; ++k, ++i) {
+          ++stats_.datagrams;
+          note_sent(entries[i].iov, entries[i].iovcnt);
+          pacer_.on_sent();
+          out[i] = SendOutcome::kSent;
+        }
+        continue;
+      }
+    }
+    // The first entry left could not go out at once (or is alone): send() knows why
+    // and what to do about it.
+    out[i] = send(entries[i].iov, entries[i].iovcnt, control);
+    ++i;
+  }
+}
+
 }  // namespace mj

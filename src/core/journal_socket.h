@@ -4,6 +4,7 @@
 // deadline passes.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/diagnostics.h"
 #include "core/send_pacer.h"
@@ -35,12 +37,19 @@ enum class SendOutcome {
   kRejected,  // the entry cannot be sent at all (e.g. no memory for the memfd)
 };
 
+// One entry of a batch: its bytes as iovecs, valid for the duration of the call.
+struct EntryIov {
+  const struct iovec* iov;
+  int iovcnt;
+};
+
 struct JournalSocketStats {
   std::uint64_t datagrams = 0;      // entries sent inline
   std::uint64_t memfd_entries = 0;  // entries too large for a datagram, sent as a sealed memfd
   std::uint64_t reconnects = 0;
   std::uint64_t waits_full = 0;     // times the socket queue was found full
   std::uint64_t pauses = 0;         // of which send() paused (SendPacer) before retrying
+  std::uint64_t batch_calls = 0;    // sendmmsg() calls that sent at least one entry
   std::uint64_t replayed = 0;       // entries sent again after journald lost them
   std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
 };
@@ -51,6 +60,12 @@ class JournalSocket {
 
   // iov describes the entry's bytes (fields in native encoding, back to back).
   SendOutcome send(const struct iovec* iov, int iovcnt, WaitControl& wait);
+
+  // send() for several entries, in order; out[i] is entry i's outcome. Entries go out
+  // with one sendmmsg() as long as journald's queue takes them; anything else (a full
+  // queue, an entry too large for a datagram, journald away, entries to send again)
+  // goes through send(), one entry at a time.
+  void send_batch(const EntryIov* entries, std::size_t n, WaitControl& wait, SendOutcome* out);
 
   TryOutcome try_send(const struct iovec* iov, int iovcnt);
 
@@ -97,6 +112,7 @@ class JournalSocket {
   bool peer_lost_ = false;        // the journald we were connected to is gone
   std::deque<std::string> replay_;
   std::unique_ptr<StoredEntryCounter> counter_;
+  std::vector<struct mmsghdr> batch_;  // reused by send_batch()
 };
 
 }  // namespace mj

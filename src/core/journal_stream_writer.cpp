@@ -44,43 +44,61 @@ void JournalStreamWriter::on_piece(const LinePiece& piece) {
     if (!piece.last) partial_id_ = ids_.next();
   }
 
+  Staged& e = staged_[staged_count_++];
+  e.priority = line_priority_;
+  e.message = message;
+  e.last = piece.last;
   // MESSAGE always in the binary form: no scan of the line, and no byte of it can
   // be taken for a field separator.
-  char message_head[kMessageNameLen + 8];
-  std::memcpy(message_head, kMessageName, kMessageNameLen);
-  put_le64(message_head + kMessageNameLen, message.size());
-
-  std::string partial;
-  bool split = !(piece.first && piece.last);
-  if (split) {
+  static_assert(sizeof e.message_head == kMessageNameLen + 8);
+  std::memcpy(e.message_head, kMessageName, kMessageNameLen);
+  put_le64(e.message_head + kMessageNameLen, message.size());
+  e.partial.clear();  // keeps its capacity: no allocation per split piece
+  if (!(piece.first && piece.last)) {
     ++ordinal_;
-    append_field(partial, "CONTAINER_PARTIAL_ID", partial_id_);
-    append_field(partial, "CONTAINER_PARTIAL_ORDINAL", std::to_string(ordinal_));
-    append_field(partial, "CONTAINER_PARTIAL_LAST", piece.last ? "true" : "false");
-    if (!piece.last) append_field(partial, "CONTAINER_PARTIAL_MESSAGE", "true");
+    append_field(e.partial, "CONTAINER_PARTIAL_ID", partial_id_);
+    append_field(e.partial, "CONTAINER_PARTIAL_ORDINAL", std::to_string(ordinal_));
+    append_field(e.partial, "CONTAINER_PARTIAL_LAST", piece.last ? "true" : "false");
+    if (!piece.last) append_field(e.partial, "CONTAINER_PARTIAL_MESSAGE", "true");
   }
+  if (staged_count_ == kBatch) end_of_pieces();
+}
 
-  struct iovec iov[6] = {
-      iov_of(common_.data(), common_.size()),
-      iov_of(kPriorityFields[line_priority_], kPriorityFieldLen),
-      iov_of(message_head, sizeof message_head),
-      iov_of(message.data(), message.size()),
-      iov_of("\n", 1),
-      iov_of(partial.data(), partial.size()),
-  };
-  switch (delivery_.deliver(stream_index_, iov, split ? 6 : 5, message.size())) {
-    case DeliveryOutcome::kQueued:
-      ++stats_.queued;
-      [[fallthrough]];
-    case DeliveryOutcome::kSent:
-      ++stats_.entries;
-      stats_.bytes += message.size();
-      if (piece.last) ++stats_.lines;
-      break;
-    case DeliveryOutcome::kLost:
-      ++stats_.lost_entries;
-      stats_.lost_bytes += message.size();
-      break;
+void JournalStreamWriter::end_of_pieces() {
+  const std::size_t n = staged_count_;
+  if (n == 0) return;
+  staged_count_ = 0;
+  struct iovec iov[kBatch][6];
+  EntryIov entries[kBatch];
+  std::size_t bytes[kBatch];
+  DeliveryOutcome outcome[kBatch];
+  for (std::size_t i = 0; i < n; ++i) {
+    const Staged& e = staged_[i];
+    iov[i][0] = iov_of(common_.data(), common_.size());
+    iov[i][1] = iov_of(kPriorityFields[e.priority], kPriorityFieldLen);
+    iov[i][2] = iov_of(e.message_head, sizeof e.message_head);
+    iov[i][3] = iov_of(e.message.data(), e.message.size());
+    iov[i][4] = iov_of("\n", 1);
+    iov[i][5] = iov_of(e.partial.data(), e.partial.size());
+    entries[i] = EntryIov{iov[i], e.partial.empty() ? 5 : 6};
+    bytes[i] = e.message.size();
+  }
+  delivery_.deliver_batch(stream_index_, entries, bytes, n, outcome);
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (outcome[i]) {
+      case DeliveryOutcome::kQueued:
+        ++stats_.queued;
+        [[fallthrough]];
+      case DeliveryOutcome::kSent:
+        ++stats_.entries;
+        stats_.bytes += bytes[i];
+        if (staged_[i].last) ++stats_.lines;
+        break;
+      case DeliveryOutcome::kLost:
+        ++stats_.lost_entries;
+        stats_.lost_bytes += bytes[i];
+        break;
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 // Turns the line pieces of one stream into journal entries and hands them to the socket.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/entry_template.h"
 #include "core/journal_delivery.h"
@@ -21,14 +23,31 @@ struct StreamJournalStats {
   std::uint64_t lost_bytes = 0;
 };
 
+// Entries are held back until the framer's end_of_pieces() (or until kBatch are
+// waiting) and then handed over together, so that the socket can send them with one
+// system call.
 class JournalStreamWriter final : public PieceSink {
  public:
+  static constexpr std::size_t kBatch = 64;
+
   JournalStreamWriter(const EntryTemplate& tmpl, JournalDelivery& delivery, PartialIdSource& ids);
 
   void on_piece(const LinePiece& piece) override;
+  void end_of_pieces() override;
   const StreamJournalStats& stats() const { return stats_; }
 
  private:
+  // An entry waiting to be sent: what differs from entry to entry. The message points
+  // into the framer's buffer (valid until end_of_pieces()).
+  struct Staged {
+    int priority;
+    char message_head[16];  // "MESSAGE\n" and the 64-bit length
+    std::string_view message;
+    std::string partial;  // CONTAINER_PARTIAL_* of a split line, empty otherwise
+    bool last;
+  };
+
+
   JournalDelivery& delivery_;
   PartialIdSource& ids_;
   int stream_index_;
@@ -39,6 +58,8 @@ class JournalStreamWriter final : public PieceSink {
   int line_priority_;
   std::string partial_id_;
   unsigned ordinal_ = 0;
+  std::array<Staged, kBatch> staged_{};
+  std::size_t staged_count_ = 0;
   StreamJournalStats stats_;
 };
 

@@ -43,6 +43,7 @@ void LineFramer::commit(std::size_t n, PieceSink& sink) {
     scanned_ = pending;
     break;
   }
+  sink.end_of_pieces();
   // Keep room for a full read: pending bytes never exceed max_line_, so moving them to
   // the front always frees read_size_ bytes.
   if (begin_ == end_) {
@@ -66,6 +67,7 @@ void LineFramer::feed(std::string_view data, PieceSink& sink) {
 void LineFramer::flush_partial(PieceSink& sink) {
   if (begin_ == end_) return;
   emit(end_ - begin_, false, sink);
+  sink.end_of_pieces();
   begin_ = end_ = scanned_ = 0;
 }
 
@@ -73,6 +75,7 @@ void LineFramer::finish(PieceSink& sink) {
   if (begin_ == end_ && !line_open_) return;
   if (!buf_) write_ptr();
   emit(end_ - begin_, true, sink);
+  sink.end_of_pieces();
   begin_ = end_ = scanned_ = 0;
 }
 

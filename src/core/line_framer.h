@@ -21,7 +21,11 @@ struct LinePiece {
 class PieceSink {
  public:
   virtual ~PieceSink() = default;
+  // piece.data points into the framer's buffer and stays valid until end_of_pieces().
   virtual void on_piece(const LinePiece& piece) = 0;
+  // The framer is about to reuse the buffer: a sink that holds pieces back (to send
+  // several at once) must be done with them when this returns.
+  virtual void end_of_pieces() {}
 };
 
 class LineFramer {

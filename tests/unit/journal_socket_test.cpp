@@ -119,6 +119,78 @@ TEST(JournalSocket, AFullQueueIsRefilledInBatchesNotOneEntryPerWakeUp) {
   EXPECT_LT(sock.stats().pauses * 2, kEntries) << sock.stats().pauses << " pauses";
 }
 
+// Entries "MESSAGE=<i>\n" for a batch, with their iovecs.
+struct Batch {
+  explicit Batch(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) bytes.push_back("MESSAGE=" + std::to_string(i) + "\n");
+    for (std::string& b : bytes) iovs.push_back(iov_of(b));
+    for (struct iovec& v : iovs) entries.push_back(EntryIov{&v, 1});
+    out.assign(n, SendOutcome::kGaveUp);
+  }
+  std::vector<std::string> bytes;
+  std::vector<struct iovec> iovs;
+  std::vector<EntryIov> entries;
+  std::vector<SendOutcome> out;
+};
+
+TEST(JournalSocket, ABatchGoesOutInOrderWithFewSystemCalls) {
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  // Connect first (the first entry alone), then a batch the queue can take at once.
+  Batch first(1);
+  sock.send_batch(first.entries.data(), 1, forever, first.out.data());
+  ASSERT_TRUE(rx.receive());
+  Batch b(8);
+  sock.send_batch(b.entries.data(), b.entries.size(), forever, b.out.data());
+  for (std::size_t i = 0; i < b.entries.size(); ++i) {
+    EXPECT_EQ(b.out[i], SendOutcome::kSent);
+    auto got = rx.receive();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, b.bytes[i]);
+  }
+  EXPECT_EQ(sock.stats().batch_calls, 1u);
+  EXPECT_EQ(sock.stats().datagrams, 9u);
+}
+
+TEST(JournalSocket, ABatchThroughAFullQueueAndAMemfdEntryKeepsItsOrder) {
+  test::TempDir dir;
+  test::DatagramReceiver rx(dir.file("socket"));
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);
+  WaitForever forever;
+  Batch b(300);
+  std::string huge = "MESSAGE=" + std::string(20u << 20, 'z') + "\n";  // too large for a datagram
+  b.bytes[150] = huge;
+  b.iovs[150] = iov_of(b.bytes[150]);
+  std::thread reader([&] {
+    for (std::size_t i = 0; i < b.bytes.size(); ++i) {
+      auto got = rx.receive();
+      ASSERT_TRUE(got) << "entry " << i;
+      ASSERT_EQ(*got, b.bytes[i]) << "entry " << i;
+      EXPECT_EQ(rx.last_was_memfd(), i == 150);
+      if (i % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+  });
+  sock.send_batch(b.entries.data(), b.entries.size(), forever, b.out.data());
+  reader.join();
+  for (SendOutcome o : b.out) EXPECT_EQ(o, SendOutcome::kSent);
+  EXPECT_EQ(sock.stats().memfd_entries, 1u);
+  EXPECT_LT(sock.stats().batch_calls, 300u);
+}
+
+TEST(JournalSocket, ABatchGivesUpAtTheDeadlineEntryByEntry) {
+  test::TempDir dir;
+  CollectDiag diag;
+  JournalSocket sock(dir.file("socket"), diag);  // nobody listens
+  DeadlineIn soon(std::chrono::milliseconds(100));
+  Batch b(5);
+  sock.send_batch(b.entries.data(), b.entries.size(), soon, b.out.data());
+  for (SendOutcome o : b.out) EXPECT_EQ(o, SendOutcome::kGaveUp);
+}
+
 TEST(JournalSocket, EntriesTooLargeForADatagramGoThroughASealedMemfd) {
   test::TempDir dir;
   test::DatagramReceiver rx(dir.file("socket"));

@@ -144,6 +144,35 @@ TEST_F(StreamWriterTest, LevelPrefixSetsPriorityOfTheWholeLine) {
   EXPECT_EQ(rest, "<9>not a prefixplain");
 }
 
+TEST_F(StreamWriterTest, TheLinesOfOneReadGoOutTogether) {
+  EntryTemplate t;
+  t.identifier = "x";
+  JournalStreamWriter w(t, delivery_, ids_);
+  LineFramer framer(100);
+  framer.feed("first\n", w);  // connects
+  next();
+  framer.feed("a\nb\nc\nd\ne\nf\ng\nh\n", w);  // one read, 8 lines: one sendmmsg()
+  for (const char* m : {"a", "b", "c", "d", "e", "f", "g", "h"}) EXPECT_EQ(one(next(), "MESSAGE"), m);
+  EXPECT_EQ(socket_.stats().batch_calls, 1u);
+  EXPECT_EQ(w.stats().lines, 9u);
+  EXPECT_EQ(w.stats().entries, 9u);
+}
+
+TEST_F(StreamWriterTest, NothingIsHeldBackPastTheEndOfARead) {
+  EntryTemplate t;
+  t.identifier = "x";
+  JournalStreamWriter w(t, delivery_, ids_);
+  LineFramer framer(100);
+  framer.feed("one\ntwo\nthr", w);
+  EXPECT_EQ(one(next(), "MESSAGE"), "one");
+  EXPECT_EQ(one(next(), "MESSAGE"), "two");
+  framer.flush_partial(w);
+  EXPECT_EQ(one(next(), "MESSAGE"), "thr");
+  framer.finish(w);
+  EXPECT_EQ(one(next(), "MESSAGE"), "");  // the empty last piece closes the flushed line
+  EXPECT_EQ(w.stats().lines, 3u);
+}
+
 TEST_F(StreamWriterTest, WithoutLevelPrefixTheLineIsKeptAsIs) {
   EntryTemplate t;
   t.identifier = "x";
