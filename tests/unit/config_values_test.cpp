@@ -45,6 +45,10 @@ TEST(ParseDuration, Units) {
   EXPECT_EQ(*parse_duration("1.5s"), milliseconds(1500));
   EXPECT_EQ(*parse_duration("2"), milliseconds(2000));
   EXPECT_EQ(*parse_duration("2m"), milliseconds(120000));
+  // Fractions of a millisecond round to the nearest one, halves up.
+  EXPECT_EQ(*parse_duration("0.0004s"), milliseconds(0));
+  EXPECT_EQ(*parse_duration("0.0015s"), milliseconds(2));
+  EXPECT_EQ(*parse_duration("2.6ms"), milliseconds(3));
   for (const char* bad : {"", "s", "1h", "-1s", "1.2.3s", "2days", "100000m"}) EXPECT_FALSE(parse_duration(bad)) << bad;
 }
 
