@@ -20,12 +20,17 @@ using test::DeadlineIn;
 
 struct iovec iov_of(const std::string& s) { return {const_cast<char*>(s.data()), s.size()}; }
 
-TEST(JournalSocket, SendsOneDatagramPerEntry) {
+// A socket with a receiver bound where it sends, as most tests need.
+class JournalSocketTest : public ::testing::Test {
+ protected:
   test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
+  test::DatagramReceiver rx{dir.file("socket")};
   CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
+  JournalSocket sock{dir.file("socket"), diag};
   WaitForever forever;
+};
+
+TEST_F(JournalSocketTest, SendsOneDatagramPerEntry) {
   std::string a = "A=1\n", b = "MESSAGE=hi\n";
   struct iovec iov[2] = {iov_of(a), iov_of(b)};
   EXPECT_EQ(sock.send(iov, 2, forever), SendOutcome::kSent);
@@ -70,12 +75,7 @@ TEST(JournalSocket, GivesUpAtTheDeadlineWhenNobodyListens) {
   EXPECT_EQ(sock.send(&iov, 1, soon), SendOutcome::kGaveUp);
 }
 
-TEST(JournalSocket, FullQueueBlocksUntilTheReaderCatchesUp) {
-  test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
-  CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
-  WaitForever forever;
+TEST_F(JournalSocketTest, FullQueueBlocksUntilTheReaderCatchesUp) {
   std::string m = "MESSAGE=" + std::string(1000, 'x') + "\n";
   struct iovec iov = iov_of(m);
   // Fill the queue (net.unix.max_dgram_qlen datagrams at most), then check that the
@@ -95,15 +95,10 @@ TEST(JournalSocket, FullQueueBlocksUntilTheReaderCatchesUp) {
   EXPECT_GE(sock.stats().waits_full, 1u);
 }
 
-TEST(JournalSocket, AFullQueueIsRefilledInBatchesNotOneEntryPerWakeUp) {
+TEST_F(JournalSocketTest, AFullQueueIsRefilledInBatchesNotOneEntryPerWakeUp) {
   // A reader slower than the sender: a sender that waited in sendmsg() would be woken
   // by every receive and send one entry per wake-up. The pacer lets several through
   // per pause.
-  test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
-  CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
-  WaitForever forever;
   std::string m = "MESSAGE=x\n";
   struct iovec iov = iov_of(m);
   constexpr std::size_t kEntries = 4000;
@@ -133,12 +128,7 @@ struct Batch {
   std::vector<SendOutcome> out;
 };
 
-TEST(JournalSocket, ABatchGoesOutInOrderWithFewSystemCalls) {
-  test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
-  CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
-  WaitForever forever;
+TEST_F(JournalSocketTest, ABatchGoesOutInOrderWithFewSystemCalls) {
   // Connect first (the first entry alone), then a batch the queue can take at once.
   Batch first(1);
   sock.send_batch(first.entries.data(), 1, forever, first.out.data());
@@ -155,12 +145,7 @@ TEST(JournalSocket, ABatchGoesOutInOrderWithFewSystemCalls) {
   EXPECT_EQ(sock.stats().datagrams, 9u);
 }
 
-TEST(JournalSocket, ABatchThroughAFullQueueAndAMemfdEntryKeepsItsOrder) {
-  test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
-  CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
-  WaitForever forever;
+TEST_F(JournalSocketTest, ABatchThroughAFullQueueAndAMemfdEntryKeepsItsOrder) {
   Batch b(300);
   std::string huge = "MESSAGE=" + std::string(20u << 20, 'z') + "\n";  // too large for a datagram
   b.bytes[150] = huge;
@@ -191,12 +176,7 @@ TEST(JournalSocket, ABatchGivesUpAtTheDeadlineEntryByEntry) {
   for (SendOutcome o : b.out) EXPECT_EQ(o, SendOutcome::kGaveUp);
 }
 
-TEST(JournalSocket, EntriesTooLargeForADatagramGoThroughASealedMemfd) {
-  test::TempDir dir;
-  test::DatagramReceiver rx(dir.file("socket"));
-  CollectDiag diag;
-  JournalSocket sock(dir.file("socket"), diag);
-  WaitForever forever;
+TEST_F(JournalSocketTest, EntriesTooLargeForADatagramGoThroughASealedMemfd) {
   std::string head = "MESSAGE\n";
   std::string body(40u << 20, 'z');
   char len[8];
