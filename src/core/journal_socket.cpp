@@ -16,8 +16,6 @@ namespace {
 
 // As journal-send.c: a large send buffer lets big entries go inline and absorbs bursts.
 constexpr int kSendBuffer = 8 * 1024 * 1024;
-constexpr std::chrono::milliseconds kFirstBackoff{10};
-constexpr std::chrono::milliseconds kMaxBackoff{1000};
 // How long one blocking send waits before the caller looks at signals and deadlines.
 constexpr std::chrono::milliseconds kBlockingSlice{200};
 // Memory for entries kept to be sent again after journald dies (see SentRing).
@@ -38,7 +36,11 @@ JournalSocket::JournalSocket(std::string path, Diagnostics& diag)
     : JournalSocket(std::move(path), diag, SentRing::kernel_queue_length()) {}
 
 JournalSocket::JournalSocket(std::string path, Diagnostics& diag, std::size_t queue_length)
-    : path_(std::move(path)), diag_(diag), pacer_(queue_length), ring_(queue_length + 8, kRingBytes) {}
+    : path_(std::move(path)),
+      diag_(diag),
+      reconnect_("journald socket " + path_),
+      pacer_(queue_length),
+      ring_(queue_length + 8, kRingBytes) {}
 
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
@@ -65,24 +67,12 @@ JournalSocket::Attempt JournalSocket::on_unavailable(int err, const char* what) 
   if (connected_) peer_lost_ = true;
   fd_.reset();
   connected_ = false;
-  if (!outage_reported_) {
-    outage_reported_ = true;
-    outage_since_ = Clock::now();
-    diag_.report("journald socket " + path_ + " unavailable (" + what + ": " + errno_text(err) +
-                 "); holding output and retrying");
-  }
-  backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
-  retry_at_ = Clock::now() + backoff_;
+  reconnect_.failed(err, what, diag_);
   return Attempt::kWaitReconnect;
 }
 
 void JournalSocket::note_recovered() {
-  backoff_ = std::chrono::milliseconds{0};
-  if (!outage_reported_) return;
-  outage_reported_ = false;
-  ++stats_.reconnects;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - outage_since_).count();
-  diag_.report("journald socket " + path_ + " available again after " + std::to_string(ms) + " ms");
+  if (reconnect_.recovered(diag_)) ++stats_.reconnects;
 }
 
 JournalSocket::Attempt JournalSocket::send_memfd(const struct iovec* iov, int iovcnt, int flags) {
@@ -231,11 +221,11 @@ bool JournalSocket::check_in(WaitControl& control) {
 }
 
 bool JournalSocket::wait_backoff(WaitControl& control) {
-  return wait_until(control, Clock::now() + backoff_);
+  return wait_until(control, Clock::now() + reconnect_.backoff());
 }
 
 TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
-  if (!connected_ && Clock::now() < retry_at_) return TryOutcome::kDown;
+  if (!connected_ && Clock::now() < reconnect_.retry_at()) return TryOutcome::kDown;
   for (;;) {
     switch (attempt(iov, iovcnt, false)) {
       case Attempt::kSent:

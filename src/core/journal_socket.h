@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "core/reconnect.h"
 #include "core/send_pacer.h"
 #include "core/sent_ring.h"
 #include "core/stored_entry_counter.h"
@@ -73,7 +74,7 @@ class JournalSocket {
   // took with it. Without one, such entries can only be reported as possibly lost.
   void set_stored_counter(std::unique_ptr<StoredEntryCounter> counter);
   int fd() const { return fd_.get(); }
-  Clock::time_point retry_at() const { return retry_at_; }
+  Clock::time_point retry_at() const { return reconnect_.retry_at(); }
 
   const std::string& path() const { return path_; }
   const JournalSocketStats& stats() const { return stats_; }
@@ -100,10 +101,7 @@ class JournalSocket {
   Diagnostics& diag_;
   UniqueFd fd_;
   bool connected_ = false;
-  std::chrono::milliseconds backoff_{0};
-  Clock::time_point retry_at_{};  // no connection attempt before this
-  bool outage_reported_ = false;
-  Clock::time_point outage_since_{};
+  Reconnect reconnect_;
   JournalSocketStats stats_;
   SendPacer pacer_;
   // Recovery from a journald that died with entries queued.

@@ -14,8 +14,6 @@
 namespace mj {
 namespace {
 
-constexpr std::chrono::milliseconds kFirstBackoff{10};
-constexpr std::chrono::milliseconds kMaxBackoff{1000};
 // journald reads at most LineMax (48K by default) into its own buffer per stream; with
 // a larger LineMax a little more may sit there.
 constexpr std::uint64_t kJournaldBuffer = 64 * 1024;
@@ -44,7 +42,10 @@ std::string stream_socket_path(const std::string& native_socket_path) {
 }
 
 JournalStreamConnection::JournalStreamConnection(std::string path, StreamHeader header, Diagnostics& diag)
-    : path_(std::move(path)), header_(encode_stream_header(header)), diag_(diag) {}
+    : path_(std::move(path)),
+      header_(encode_stream_header(header)),
+      diag_(diag),
+      reconnect_("journald stream socket " + path_) {}
 
 bool JournalStreamConnection::connect_now() {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -62,18 +63,6 @@ bool JournalStreamConnection::connect_now() {
   return true;
 }
 
-void JournalStreamConnection::on_unavailable(int err, const char* what) {
-  fd_.reset();
-  if (!outage_reported_) {
-    outage_reported_ = true;
-    outage_since_ = Clock::now();
-    diag_.report("journald stream socket " + path_ + " unavailable (" + what + ": " + std::strerror(err) +
-                 "); holding output and retrying");
-  }
-  backoff_ = backoff_.count() == 0 ? kFirstBackoff : std::min(backoff_ * 2, kMaxBackoff);
-  retry_at_ = Clock::now() + backoff_;
-}
-
 void JournalStreamConnection::on_broken(int err, const char* what) {
   if (connection_bytes_ > 0) {
     // journald has read some of it, maybe all: the kernel cannot say how much.
@@ -83,47 +72,35 @@ void JournalStreamConnection::on_broken(int err, const char* what) {
     diag_.report("journald stream connection " + path_ + " broke (" + what + ": " + std::strerror(err) + "); up to " +
                  std::to_string(risk) + " bytes written on it may not have been stored");
   }
-  on_unavailable(err, what);
+  fd_.reset();
+  reconnect_.failed(err, what, diag_);
 }
 
-void JournalStreamConnection::note_recovered() {
-  backoff_ = std::chrono::milliseconds{0};
-  if (!outage_reported_) return;
-  outage_reported_ = false;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - outage_since_).count();
-  diag_.report("journald stream socket " + path_ + " available again after " + std::to_string(ms) + " ms");
-}
-
-bool JournalStreamConnection::wait_for(int fd, short events, std::optional<Clock::time_point> until,
-                                       WaitControl& wait) {
+bool JournalStreamConnection::wait_writable(WaitControl& wait) {
   for (;;) {
-    std::optional<Clock::time_point> limit = until;
-    if (auto d = wait.deadline(); d && (!limit || *d < *limit)) limit = d;
-    auto now = Clock::now();
-    if (auto d = wait.deadline(); d && now >= *d) return false;
-    if (fd < 0 && until && now >= *until) return true;
+    if (auto d = wait.deadline(); d && Clock::now() >= *d) return false;
     struct pollfd p[2];
     nfds_t n = 0;
-    if (fd >= 0) p[n++] = {fd, events, 0};
+    p[n++] = {fd_.get(), POLLOUT, 0};
     const int interrupt = wait.interrupt_fd();
     if (interrupt >= 0) p[n++] = {interrupt, POLLIN, 0};
-    int r = ::poll(p, n, poll_timeout_ms(limit, -1));
+    int r = ::poll(p, n, poll_timeout_ms(wait.deadline(), -1));
     if (r < 0 && errno != EINTR) return false;
     if (r <= 0) continue;
     if (interrupt >= 0 && (p[n - 1].revents & POLLIN)) wait.on_interrupt();
-    if (fd >= 0 && p[0].revents) return true;
+    if (p[0].revents) return true;
   }
 }
 
 SendOutcome JournalStreamConnection::write(std::string_view data, WaitControl& wait) {
   while (!data.empty()) {
     if (!fd_) {
-      if (Clock::now() < retry_at_) {
-        if (!wait_for(-1, 0, retry_at_, wait)) break;
+      if (Clock::now() < reconnect_.retry_at()) {
+        if (!wait_until(wait, reconnect_.retry_at())) break;
         continue;
       }
       if (!connect_now()) {
-        on_unavailable(errno, "connect");
+        reconnect_.failed(errno, "connect", diag_);
         continue;
       }
     }
@@ -139,13 +116,13 @@ SendOutcome JournalStreamConnection::write(std::string_view data, WaitControl& w
         data.remove_prefix(written);
         stats_.bytes += written;
         connection_bytes_ += written;
-        note_recovered();
+        reconnect_.recovered(diag_);
       }
       continue;
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd_.get(), POLLOUT, std::nullopt, wait)) break;
+      if (!wait_writable(wait)) break;
       continue;
     }
     on_broken(w < 0 ? errno : EPIPE, "write");

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "core/diagnostics.h"
+#include "core/reconnect.h"
 #include "core/journal_socket.h"
 #include "core/unique_fd.h"
 #include "core/wait_control.h"
@@ -63,11 +64,9 @@ class JournalStreamConnection {
  private:
   bool connect_now();
   void on_broken(int err, const char* what);
-  void on_unavailable(int err, const char* what);
-  void note_recovered();
-  // Waits for `events` on the socket (or only for the backoff when fd is -1), the
-  // interrupt fd handled on the way; false once the deadline passed.
-  bool wait_for(int fd, short events, std::optional<Clock::time_point> until, WaitControl& wait);
+  // Waits until the socket is writable, the interrupt fd handled on the way; false once
+  // the deadline passed.
+  bool wait_writable(WaitControl& wait);
   // Bytes written that journald has not read yet (the kernel's count, in buffer units).
   std::uint64_t unread() const;
 
@@ -78,10 +77,7 @@ class JournalStreamConnection {
   std::size_t header_left_ = 0;      // header bytes still to send on this connection
   std::uint64_t connection_bytes_ = 0;  // output bytes written on this connection
   std::uint64_t risk_window_ = 0;    // what one connection can hold unread
-  std::chrono::milliseconds backoff_{0};
-  Clock::time_point retry_at_{};
-  bool outage_reported_ = false;
-  Clock::time_point outage_since_{};
+  Reconnect reconnect_;
   JournalStreamStats stats_;
 };
 
