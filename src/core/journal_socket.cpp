@@ -1,5 +1,6 @@
 #include "core/journal_socket.h"
 
+#include "core/replay_plan.h"
 #include "core/unix_address.h"
 
 #include <fcntl.h>
@@ -39,6 +40,7 @@ JournalSocket::JournalSocket(std::string path, Diagnostics& diag, std::size_t qu
     : path_(std::move(path)),
       diag_(diag),
       reconnect_("journald socket " + path_),
+      queue_length_(queue_length),
       pacer_(queue_length),
       ring_(queue_length + 8, kRingBytes) {}
 
@@ -132,35 +134,17 @@ void JournalSocket::plan_replay() {
   // journald died; a standalone journald's socket queue died with it. What it stored is
   // in the journal: count it, and send again what is missing (the tail of what was sent,
   // since the queue is first in, first out).
-  std::size_t kept = ring_.size();
-  if (!counter_) {
-    if (kept > 0)
-      diag_.report("journald restarted; up to " + std::to_string(kept) +
-                   " entries sent just before may have been lost with its socket queue (cannot check: the "
-                   "journal to read back is unknown)");
-    ring_.clear();
-    return;
-  }
-  auto stored = counter_->count();
-  if (!stored) {
-    diag_.report("journald restarted; up to " + std::to_string(kept) +
-                 " entries sent just before may have been lost with its socket queue (cannot check: " +
-                 stored.error().message + ")");
-    ring_.clear();
-    return;
-  }
-  std::uint64_t lost = sent_total_ > *stored ? sent_total_ - *stored : 0;
-  std::uint64_t again = std::min<std::uint64_t>(lost, kept);
-  for (std::size_t i = kept - static_cast<std::size_t>(again); i < kept; ++i) replay_.push_back(ring_.at(i));
+  const std::size_t kept = ring_.size();
+  Result<std::uint64_t> stored =
+      counter_ ? counter_->count() : Result<std::uint64_t>(Error{"the journal to read back is unknown"});
+  ReplayPlan plan = plan_resend(sent_total_, stored, kept, queue_length_);
+  for (std::size_t i = kept - plan.resend; i < kept; ++i) replay_.push_back(ring_.at(i));
   ring_.clear();
-  sent_total_ = *stored;
-  stats_.replayed += again;
-  stats_.lost_with_journald += lost - again;
-  if (lost > 0)
-    diag_.report("journald restarted and had lost " + std::to_string(lost) + " entries with its socket queue; " +
-                 (again == lost ? std::string("sending them again")
-                                : "sending " + std::to_string(again) + " again, " + std::to_string(lost - again) +
-                                      " were no longer kept and are lost"));
+  sent_total_ = plan.sent_total;
+  stats_.replayed += plan.resend;
+  stats_.lost_with_journald += plan.lost;
+  stats_.at_risk_with_journald += plan.at_risk;
+  if (!plan.message.empty()) diag_.report(plan.message);
 }
 
 void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {

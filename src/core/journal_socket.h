@@ -53,6 +53,7 @@ struct JournalSocketStats {
   std::uint64_t batch_calls = 0;    // sendmmsg() calls that sent at least one entry
   std::uint64_t replayed = 0;       // entries sent again after journald lost them
   std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
+  std::uint64_t at_risk_with_journald = 0;  // may have been lost so; the journal could not be read back
 };
 
 class JournalSocket {
@@ -103,6 +104,7 @@ class JournalSocket {
   bool connected_ = false;
   Reconnect reconnect_;
   JournalSocketStats stats_;
+  std::size_t queue_length_;  // the socket's max_dgram_qlen
   SendPacer pacer_;
   // Recovery from a journald that died with entries queued.
   SentRing ring_;

@@ -26,6 +26,8 @@ struct SdJournalApi {
   decltype(&::sd_journal_test_cursor) test_cursor = nullptr;
   decltype(&::sd_journal_get_cursor) get_cursor = nullptr;
   decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
+  decltype(&::sd_journal_has_runtime_files) has_runtime_files = nullptr;
+  decltype(&::sd_journal_has_persistent_files) has_persistent_files = nullptr;
   bool loaded = false;
 
   Status load() {
@@ -37,7 +39,9 @@ struct SdJournalApi {
               lib.resolve(seek_cursor, "sd_journal_seek_cursor") && lib.resolve(seek_tail, "sd_journal_seek_tail") &&
               lib.resolve(next, "sd_journal_next") && lib.resolve(previous, "sd_journal_previous") &&
               lib.resolve(test_cursor, "sd_journal_test_cursor") && lib.resolve(get_cursor, "sd_journal_get_cursor") &&
-              lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec");
+              lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec") &&
+              lib.resolve(has_runtime_files, "sd_journal_has_runtime_files") &&
+              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
     return Status::success();
@@ -70,6 +74,12 @@ Result<std::uint64_t> StoredEntryCounter::count() {
   if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
   auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
   std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
+  // sd-journal skips files it may not open (EACCES) without failing: a companion that
+  // runs as the task's user sees an empty journal, which is not the same as a journal
+  // without our entries.
+  if (sd.has_runtime_files(j.get()) <= 0 && sd.has_persistent_files(j.get()) <= 0)
+    return Error{"no journal file of " + (namespace_.empty() ? std::string("the default journal") : "namespace " + namespace_) +
+                 " is readable by uid " + std::to_string(::geteuid())};
 
   auto boot = boot_id();
   if (!boot) return boot.error();

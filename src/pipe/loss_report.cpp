@@ -30,6 +30,11 @@ bool report_losses(const PumpReport& report, const JournalSocket* journal, Diagn
   if (report.unread_bytes > 0)
     diag.report(std::to_string(report.unread_bytes) + " bytes were still unread in the pipes when draining ended");
   bool lost = report.lost_anything();
+  // Not checked is not lost: said, but it does not make the exit status.
+  if (journal && journal->stats().at_risk_with_journald > 0)
+    diag.report("up to " + std::to_string(journal->stats().at_risk_with_journald) +
+                " journal entries may have been lost with a journald that died (the journal could not be read back "
+                "to check)");
   if (journal && journal->stats().lost_with_journald > 0) {
     diag.report(std::to_string(journal->stats().lost_with_journald) +
                 " journal entries were lost with a journald that died and could not be sent again");
