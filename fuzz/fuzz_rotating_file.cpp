@@ -4,13 +4,16 @@
 // Invariants: nothing is lost (stats, with a healthy filesystem); no file is larger
 // than max_file_size; only NAME and NAME.1 .. NAME.max_files exist; the kept files,
 // oldest first, concatenate to a suffix of everything appended; and a line is split
-// across two files only when it is longer than max_file_size.
+// across two files only when it is longer than max_file_size. Nothing is deleted too
+// early: after R rotations exactly min(R, max_files) rotated files exist, and until
+// more than max_files rotations happened the files hold everything appended.
 #include <dirent.h>
 #include <fcntl.h>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -59,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(dir >= 0, "cannot open %s", dir_path.c_str());
 
   std::string input;
+  std::uint64_t rotations = 0;
   {
     NullDiagnostics diag;
     auto file = mj::RotatingFile::open(dir, "stdout", policy, diag);
@@ -72,6 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       file->append(chunk);
       input += chunk;
     }
+    rotations = file->stats().rotations;
     FUZZ_CHECK(file->stats().bytes_lost == 0, "%llu bytes lost", (unsigned long long)file->stats().bytes_lost);
   }
 
@@ -95,6 +100,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (read_file(dir, "stdout." + std::to_string(i), content)) files.push_back(content);
     else FUZZ_CHECK(files.empty(), "a gap: stdout.%u missing while older files exist", i);
   }
+  FUZZ_CHECK(files.size() == std::min<std::uint64_t>(rotations, policy.max_files),
+             "%zu rotated files after %llu rotations, max_files %u", files.size(), (unsigned long long)rotations,
+             policy.max_files);
   std::string current;
   FUZZ_CHECK(read_file(dir, "stdout", current), "cannot read stdout");
   files.push_back(current);
@@ -105,6 +113,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                (unsigned long long)policy.max_file_size);
     kept += f;
   }
+  if (rotations <= policy.max_files)
+    FUZZ_CHECK(kept == input, "%llu rotations with max_files %u deleted %zu bytes", (unsigned long long)rotations,
+               policy.max_files, input.size() - kept.size());
   FUZZ_CHECK(kept.size() <= input.size() && input.compare(input.size() - kept.size(), kept.size(), kept) == 0,
              "the kept files (%zu bytes) are not a suffix of the input (%zu bytes)", kept.size(), input.size());
 

@@ -1,11 +1,14 @@
 #include "core/rotating_file.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <string.h>  // memrchr
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace mj {
@@ -16,6 +19,16 @@ constexpr int kCreateFlags = O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXE
 constexpr mode_t kFileMode = 0644;
 
 std::string rotated_name(const std::string& name, unsigned i) { return name + "." + std::to_string(i); }
+
+// A name the task cannot plant anything on in advance.
+std::string unguessable_suffix() {
+  std::uint64_t r = 0;
+  if (::getrandom(&r, sizeof r, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof r))
+    r = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+  return hex;
+}
 
 }  // namespace
 
@@ -79,17 +92,34 @@ Status RotatingFile::remove_file(const std::string& name) {
   return Status::success();
 }
 
+Result<UniqueFd> RotatingFile::create_replacement() {
+  // Made under a hidden name nobody can guess, then renamed onto the current name:
+  // rename() replaces whatever the task planted there since the shift (a link, a FIFO, a
+  // file) without following or opening it, so there is no window in which the name can
+  // be taken from us.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string hidden = "." + name_ + "." + unguessable_suffix();
+    UniqueFd fd(::openat(dir_.get(), hidden.c_str(), kCreateFlags | O_EXCL, kFileMode));
+    if (!fd && errno == EEXIST) continue;
+    if (!fd) return Error::from_errno("cannot create " + hidden);
+    if (::renameat(dir_.get(), hidden.c_str(), dir_.get(), name_.c_str()) < 0) {
+      int err = errno;
+      (void)::unlinkat(dir_.get(), hidden.c_str(), 0);
+      return Error::from_errno("cannot rename " + hidden + " to " + name_, err);
+    }
+    return fd;
+  }
+  return Error{"cannot create a new " + name_ + ": every hidden name tried was taken"};
+}
+
 Status RotatingFile::rotate(bool carry_open_line) {
   if (Status s = shift_rotated(); !s) return s;
   UniqueFd old = std::move(fd_);
   const std::uint64_t old_size = size_;
   const std::uint64_t carry_from = carry_open_line ? line_start_ : old_size;
-  // O_EXCL: whatever now has the name (a link planted since the rename) is not ours.
-  UniqueFd fresh(::openat(dir_.get(), name_.c_str(), kCreateFlags | O_EXCL, kFileMode));
-  if (!fresh && errno == EEXIST && ::unlinkat(dir_.get(), name_.c_str(), 0) == 0)
-    fresh.reset(::openat(dir_.get(), name_.c_str(), kCreateFlags | O_EXCL, kFileMode));
-  if (!fresh) return Error::from_errno("cannot create " + name_);
-  fd_ = std::move(fresh);
+  auto fresh = create_replacement();
+  if (!fresh) return fresh.error();
+  fd_ = std::move(*fresh);
   size_ = 0;
   line_start_ = 0;
   ++stats_.rotations;

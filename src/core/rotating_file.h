@@ -57,6 +57,8 @@ class RotatingFile {
   // Unlinks name; the inode is let go on the reaper thread (see FileReaper).
   Status remove_file(const std::string& name);
   Status rotate(bool carry_open_line);
+  // A new, empty file under the current name, replacing whatever is there.
+  Result<UniqueFd> create_replacement();
   void note_lost(std::size_t bytes, const std::string& why);
   void note_ok();
 

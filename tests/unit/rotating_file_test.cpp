@@ -9,7 +9,9 @@
 #include "collect_diagnostics.h"
 
 #include <filesystem>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "temp_dir.h"
 
@@ -146,6 +148,44 @@ TEST_F(RotatingFileTest, PlantedSymlinksAreNeverFollowed) {
   EXPECT_EQ(read_file(outside.file("victim")), "precious\n");
   EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(dir_.file("stdout"))));
   EXPECT_EQ(read_file(dir_.file("stdout")), "hijklmn\n");
+}
+
+// The task plants a link on the current file's own name, over and over, racing the
+// window between the rename of the full file and the creation of the new one. Nothing
+// may be written through the link, and every byte must be in a regular file or counted.
+TEST_F(RotatingFileTest, ASymlinkPlantedOnTheCurrentNameDuringRotationIsNeverFollowed) {
+  TempDir outside;
+  test::write_file(outside.file("victim"), "precious\n");
+  const unsigned max_files = 1000;
+  auto f = open({64, max_files});
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned> planted{0};
+  std::thread planter([&] {
+    while (!stop) {
+      if (::symlink(outside.file("victim").c_str(), dir_.file("stdout").c_str()) == 0) ++planted;
+    }
+  });
+  std::string written;
+  for (int i = 0; i < 600; ++i) {
+    std::string line = "line " + std::to_string(i) + " of the task, long enough to rotate\n";
+    written += line;
+    f.append(line);
+  }
+  stop = true;
+  planter.join();
+  EXPECT_EQ(read_file(outside.file("victim")), "precious\n");
+  EXPECT_GT(f.stats().rotations, 100u);
+  std::string kept;
+  for (unsigned i = max_files; i >= 1; --i) {
+    std::filesystem::path p = dir_.file("stdout." + std::to_string(i));
+    if (std::filesystem::is_regular_file(std::filesystem::symlink_status(p))) kept += read_file(p.string());
+  }
+  if (std::filesystem::is_regular_file(std::filesystem::symlink_status(dir_.file("stdout"))))
+    kept += read_file(dir_.file("stdout"));
+  EXPECT_EQ(kept.size() + f.stats().bytes_lost, written.size()) << planted << " links planted";
+  if (f.stats().bytes_lost == 0) {
+    EXPECT_EQ(kept, written);
+  }
 }
 
 TEST_F(RotatingFileTest, APlantedFifoAsTheOldestFileIsRemovedWithoutBeingOpened) {
