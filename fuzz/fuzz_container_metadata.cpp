@@ -8,13 +8,15 @@
 // executor_id=, executor_name=, framework_id=, agent_id=, container=<id> (repeatable:
 // the chain), role=, sandbox=, label=KEY=VALUE, executor_label=KEY=VALUE.
 //
-// Invariants: no crash; every field name is valid for journald and unique in the
+// Invariants: no crash; the id fields hold exactly the metadata's ids (CONTAINER_ID the
+// chain joined by '.', empty ids left out); every field name is valid for journald and unique in the
 // entry; no label takes a name the module reserves (MESSAGE, PRIORITY, SYSLOG_*,
 // OBJECT_*, the container ids, CONTAINER_PARTIAL_*, ...); label values are written
 // unchanged; labels respect the metadata caps; the identifier is always one journald
 // accepts; a namespace is always valid (or the default journal); sandbox ids are never
 // empty, "." or "..", nor contain '/'.
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -91,6 +93,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::set<std::string> extra;
   for (const mj::Field& f : config.extra_fields) extra.insert(f.name);
   const auto& id_fields = mj::container_id_fields();
+  std::map<std::string, std::string> expected_ids;
+  auto expect_id = [&](const char* name, const std::optional<std::string>& v) {
+    if (v && !v->empty()) expected_ids[name] = *v;
+  };
+  expect_id("FRAMEWORK_ID", m.framework_id);
+  expect_id("EXECUTOR_ID", m.executor_id);
+  expect_id("AGENT_ID", m.agent_id);
+  if (!m.container_id_chain.empty()) expected_ids["CONTAINER_ID"] = mj::join_container_id(m.container_id_chain);
+  expect_id("TASK_ID", m.task_id);
+  expect_id("TASK_NAME", m.task_name);
+  for (const mj::Field& f : derived.fields) {
+    bool is_id = std::find(id_fields.begin(), id_fields.end(), f.name) != id_fields.end();
+    if (!is_id) continue;
+    auto it = expected_ids.find(f.name);
+    FUZZ_CHECK(it != expected_ids.end(), "id field %s without such an id", f.name.c_str());
+    FUZZ_CHECK(it->second == f.value, "%s='%s', the metadata has '%s'", f.name.c_str(), f.value.c_str(),
+               it->second.c_str());
+    expected_ids.erase(it);
+  }
+  FUZZ_CHECK(expected_ids.empty(), "id %s missing from the fields", expected_ids.empty() ? "" : expected_ids.begin()->first.c_str());
   for (const mj::Field& f : derived.fields) {
     FUZZ_CHECK(mj::is_valid_field_name(f.name), "invalid field name '%s'", f.name.c_str());
     FUZZ_CHECK(names.insert(f.name).second, "field %s written twice", f.name.c_str());

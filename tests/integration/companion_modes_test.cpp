@@ -1,9 +1,15 @@
 // Command mode, inherited-fd mode, idle flush of partial lines and draining on SIGTERM.
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "companion_fixture.h"
@@ -194,3 +200,55 @@ TEST_F(CompanionTest, UserWithoutAccessToTheSandboxIsAClearStartupError) {
 
 }  // namespace
 }  // namespace mj::test
+// The companion itself, after --user: every uid and gid the user's, the user's groups
+// only (not the caller's), no capability left to regain root with, and not dumpable
+// (no ptrace or /proc/<pid>/mem by the task it now shares a uid with).
+TEST_F(CompanionTest, UserOptionLeavesNoWayBackToRoot) {
+  // Groups the caller has and nobody has not, so that keeping them shows.
+  const gid_t callers_groups[] = {4, 27, 100};
+  ASSERT_EQ(::setgroups(3, callers_groups), 0);
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--user", "nobody"}), {{3, in[0]}});
+  ::close(in[0]);
+  write_lines(in[1], 0, 1);
+  ASSERT_EQ(entries(1).size(), 1u);  // it has dropped: journald saw it as the user
+  std::map<std::string, std::string> status;
+  {
+    std::ifstream in_status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in_status, line);) {
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      status[line.substr(0, colon)] = value;
+    }
+  }
+  EXPECT_EQ(status["Uid"], "65534\t65534\t65534\t65534");
+  EXPECT_EQ(status["Gid"], "65534\t65534\t65534\t65534");
+  gid_t groups[64];
+  int n = 64;
+  ASSERT_GE(::getgrouplist("nobody", 65534, groups, &n), 0);
+  std::ostringstream expected;
+  std::vector<gid_t> sorted(groups, groups + n);
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (gid_t g : sorted) expected << g << ' ';
+  std::istringstream shown(status["Groups"]);
+  std::vector<gid_t> got;
+  for (gid_t g; shown >> g;) got.push_back(g);
+  std::sort(got.begin(), got.end());
+  std::ostringstream actual;
+  for (gid_t g : got) actual << g << ' ';
+  EXPECT_EQ(actual.str(), expected.str()) << "supplementary groups after --user nobody";
+  for (const char* caps : {"CapInh", "CapPrm", "CapEff", "CapAmb"})
+    EXPECT_EQ(status[caps], "0000000000000000") << caps;
+  // A process that is not dumpable has its private /proc files (not the directory)
+  // owned by root.
+  struct stat st{};
+  ASSERT_EQ(::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u) << "the companion is dumpable";
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+}
+

@@ -283,13 +283,37 @@ TEST_P(RateLimit, OneNoisyContainerCannotSilenceAnother) {
     ASSERT_TRUE(wait_for([&] { return count_lines(sandbox_.file(v + "-noisy/stdout")) >= kNoisy; }, 60s)) << v;
   // journald's interval began at the first line, before this.
   auto burst_done = std::chrono::steady_clock::now();
-  // The noisy bursts are in the sandboxes; give journald a moment to take them, then let
-  // the quiet containers speak.
-  std::this_thread::sleep_for(1s);
+  // What journald stored of each container and stream, all in one look.
+  auto stored = [&] {
+    std::vector<std::size_t> n;
+    for (const std::string& v : variants)
+      for (const char* kind : {"-noisy", "-quiet"})
+        for (const char* stream : {"STDOUT", "STDERR"})
+          n.push_back(machine_->journal({"CONTAINER_ID=" + v + kind, std::string("STREAM=") + stream}).size());
+    return n;
+  };
+  // Until journald has taken (stored or dropped) everything sent: the unlimited
+  // container has all its lines and no count moves between two looks.
+  auto settled = [&] {
+    std::vector<std::size_t> last = stored();
+    return wait_for(
+        [&] {
+          std::vector<std::size_t> now = stored();
+          bool same = now == last;
+          last = now;
+          return same && now[4] == static_cast<std::size_t>(kNoisy) && now[5] == static_cast<std::size_t>(kNoisy);
+        },
+        30s);
+  };
+  // The noisy bursts are in the sandboxes; once journald has taken them, the quiet
+  // containers speak.
+  ASSERT_TRUE(settled()) << "journald did not settle after the noisy bursts";
   for (const std::string& v : variants) resume_task(v + "-quiet");
   for (const std::string& v : variants)
     ASSERT_TRUE(wait_for([&] { return count_lines(sandbox_.file(v + "-quiet/stderr")) >= kQuiet; }, 30s)) << v;
-  std::this_thread::sleep_for(2s);
+  // The unlimited container's quiet lines all arrive; the limited ones settle.
+  ASSERT_TRUE(wait_for([&] { return stored()[6] == static_cast<std::size_t>(kQuiet); }, 30s));
+  ASSERT_TRUE(settled()) << "journald did not settle after the quiet lines";
 
   std::map<std::string, Counts> counts;
   for (const std::string& v : variants) {
@@ -328,7 +352,7 @@ TEST_P(RateLimit, OneNoisyContainerCannotSilenceAnother) {
   EXPECT_LT(counts["none"].quiet_out, static_cast<std::size_t>(kQuiet));
 
   // What an operator sees: journald's "Suppressed N messages from UNIT" once the unit
-  // logs again after the interval.
+  // logs again after the interval. (A wait for journald's own clock, not for a race.)
   std::this_thread::sleep_until(burst_done + 11s);
   for (const std::string& v : variants) resume_task(v + "-noisy");
   auto notices = machine_->wait_journal({"MESSAGE_ID=a596d6fe7bfa4994828e72309e95d61e"}, 2, 15s);
