@@ -5,7 +5,9 @@
 #   scripts/fuzz.sh [SECONDS]
 #
 # Environment: BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
-# FUZZ_TARGETS (space-separated subset, default all), FUZZ_FLAGS (extra libFuzzer flags).
+# FUZZ_TARGETS (space-separated subset, default all), FUZZ_FLAGS (extra libFuzzer flags),
+# FUZZ_MIN_FRESH (default 5000: a target that executed fewer inputs beyond its corpus
+# than this fails, as it only replayed what it had).
 #
 # Each target starts from the committed seeds in fuzz/corpus/<target>/ (read only) and
 # keeps what it finds in fuzz/corpus-work/<target>/ (git-ignored; reused by the next
@@ -49,6 +51,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 failed=()
+min_fresh=${FUZZ_MIN_FRESH:-5000}
 for t in $targets; do
   bin=$root/$build_dir/fuzz/$t
   seeds=$root/fuzz/corpus/$t
@@ -56,13 +59,21 @@ for t in $targets; do
   dict=()
   [ -f "$root/fuzz/dict/$t.dict" ] && dict=(-dict="$root/fuzz/dict/$t.dict")
   log=$work/$t.log
-  echo "fuzz: $t for ${seconds}s" >&2
+  inputs=$(find "$work/$t" "$seeds" -maxdepth 1 -type f | wc -l)
+  echo "fuzz: $t for ${seconds}s from $inputs inputs" >&2
   rc=0
   # shellcheck disable=SC2086
   "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/$t-" "${dict[@]}" ${FUZZ_FLAGS:-} "$work/$t" "$seeds" >"$log" 2>&1 || rc=$?
   grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)" "$log" | tr '\n' ' ' >&2 || true
   echo >&2
+  # A run that only replayed its corpus tested nothing new: demand fresh executions.
+  executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  fresh=$(( ${executed:-0} - inputs ))
+  if [ "$rc" -eq 0 ] && [ "$fresh" -lt "$min_fresh" ]; then
+    failed+=("$t")
+    echo "fuzz: $t ran only $fresh inputs beyond its $inputs corpus inputs (at least $min_fresh wanted)" >&2
+  fi
   if [ "$rc" -ne 0 ]; then
     failed+=("$t")
     echo "fuzz: $t FAILED (exit $rc); last lines of $log:" >&2

@@ -8,6 +8,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev # flag parsing, JSON
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev        # fuzzers and sanitizers
+  python3                         # scripts/check-skips.py, the Mesos suite, the benchmark driver
 )
 
 missing=()

@@ -52,7 +52,7 @@ export LSAN_OPTIONS="exitcode=86"
 select=(-LE systemd)
 [ "${SANITIZE_SYSTEMD:-0}" = 1 ] && select=()
 status=0
-(cd "$build_dir" && ctest --output-on-failure -j "$jobs" --timeout 300 "${select[@]}" "$@") || status=$?
+scripts/run-ctest.sh "$build_dir" -j "$jobs" --timeout 300 "${select[@]}" "$@" || status=$?
 end=$(date +%s)
 
 found=0
