@@ -145,13 +145,29 @@ TEST_F(CompanionTest, JournaldStalledForSecondsSlowsTheWriterAndLosesNothing) {
 
 TEST_F(CompanionTest, TwoHundredCompanionsAtOnceLoseNothing) {
   const int companions = 200, per = 500;
-  // Each task writes its lines, then waits for `release`: every companion is still alive
-  // when its peak memory (VmHWM) is read, after all of them have done their work.
+  // Each task writes its lines, then blocks reading a line from `release`: every
+  // companion is still alive when its peak memory (VmHWM) is read, after all of them
+  // have done their work. The FIFO is held open for writing here, so the tasks' opens
+  // never block, and the guard lets them go whatever happens to the test.
   const std::string release = sandbox_.file("release");
+  ASSERT_EQ(::mkfifo(release.c_str(), 0600), 0);
+  struct Release {
+    int fd;
+    int count;
+    void let_go() {
+      if (fd < 0) return;
+      std::string lines(static_cast<std::size_t>(count), '\n');
+      if (::write(fd, lines.data(), lines.size()) < 0) std::perror("release");
+      ::close(fd);
+      fd = -1;
+    }
+    ~Release() { let_go(); }
+  } release_tasks{::open(release.c_str(), O_RDWR | O_CLOEXEC), companions};
+  ASSERT_GE(release_tasks.fd, 0);
   std::vector<pid_t> pids;
   for (int c = 0; c < companions; ++c) {
     std::string script = "i=0; while [ $i -lt " + std::to_string(per) + " ]; do echo \"c" + std::to_string(c) +
-                         " $i\"; i=$((i+1)); done; while [ ! -e " + release + " ]; do sleep 0.05; done";
+                         " $i\"; i=$((i+1)); done; read _ < " + release;
     pids.push_back(spawn(pipe_args({"--field", "COMPANION=" + std::to_string(c), "--", "/bin/sh", "-c", script}), {}));
   }
   auto es = entries(static_cast<std::size_t>(companions * per), {});
@@ -173,7 +189,7 @@ TEST_F(CompanionTest, TwoHundredCompanionsAtOnceLoseNothing) {
     max_hwm_kib = std::max(max_hwm_kib, hwm);
   }
   std::printf("largest companion peak resident set (VmHWM): %ld KiB\n", max_hwm_kib);
-  write_file(release, "");
+  release_tasks.let_go();
   for (pid_t p : pids) EXPECT_EQ(wait_exit(p), 0);
   std::vector<int> next(companions, 0);
   for (const auto& e : es) {
