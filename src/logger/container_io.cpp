@@ -95,6 +95,15 @@ Result<PreparedIO> prepare_container_io(const LoggerConfig& config, ContainerMet
   command.path = c.companion_path;
   command.args = companion_options(c, io.identifier, io.journal_namespace, metadata.sandbox_dir, user,
                                    join_container_id(metadata.container_id_chain));
+  // A pod task's container has no TaskInfo: the companion learns its task from the
+  // default executor (pipe/pod_task.h) before it reads any output.
+  if (!metadata.task_id && writes_journal(c.destination)) {
+    if (auto pod = pod_task_paths(metadata.sandbox_dir)) {
+      command.args.push_back("--pod-task-links=" + pod->links_dir);
+      command.args.push_back("--pod-container=" + pod->container_id);
+      command.args.push_back("--pod-task-meta=" + pod->meta_dir);
+    }
+  }
   command.fields = std::move(derived.fields);
   auto launched = launch_companion(command, placement);
   if (!launched) return Error{"cannot start the container's logger: " + launched.error().message};

@@ -39,6 +39,7 @@ SandboxIds parse_sandbox_path(std::string_view path) {
   for (std::size_t k = 0; k < 4; ++k)
     if (parts[base + 2 * k + 1] == "." || parts[base + 2 * k + 1] == "..") return ids;
 
+  for (std::size_t k = 0; k < base; ++k) ids.work_dir += "/" + std::string(parts[k]);
   ids.agent_id = std::string(parts[base + 1]);
   ids.framework_id = std::string(parts[base + 3]);
   ids.executor_id = std::string(parts[base + 5]);
@@ -46,6 +47,20 @@ SandboxIds parse_sandbox_path(std::string_view path) {
   std::reverse(nested.begin(), nested.end());
   for (std::string& id : nested) ids.container_chain.push_back(std::move(id));
   return ids;
+}
+
+std::optional<PodTaskPaths> pod_task_paths(std::string_view sandbox) {
+  SandboxIds ids = parse_sandbox_path(sandbox);
+  if (ids.container_chain.size() != 2) return std::nullopt;
+  PodTaskPaths p;
+  p.container_id = ids.container_chain[1];
+  std::vector<std::string_view> parts = components(sandbox);
+  std::string run_sandbox;
+  for (std::size_t k = 0; k + 2 < parts.size(); ++k) run_sandbox += "/" + std::string(parts[k]);
+  p.links_dir = run_sandbox + "/tasks";
+  p.meta_dir = ids.work_dir + "/meta/slaves/" + *ids.agent_id + "/frameworks/" + *ids.framework_id + "/executors/" +
+               *ids.executor_id + "/runs/" + ids.container_chain[0];
+  return p;
 }
 
 void complete_from_sandbox(ContainerMetadata& metadata) {

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -79,9 +80,25 @@ std::optional<int> try_stream_transport(const PipeOptions& o, std::optional<Chil
   return supervise_stream_service(*service, child ? &*child : nullptr, signal_fd, diag);
 }
 
+// A pod task's container: its entries carry TASK_ID (and TASK_NAME) once the default
+// executor has linked the task to it; until then its output waits in the pipe.
+void add_pod_task_fields(PipeOptions& o, int signal_fd, Diagnostics& diag) {
+  auto task = await_pod_task(*o.pod_task, signal_fd);
+  if (!task) {
+    diag.report(task.error().message + "; its entries carry no TASK_ID");
+    return;
+  }
+  std::vector<Field> ids = {Field{"TASK_ID", task->id}};
+  if (!task->name.empty()) ids.push_back(Field{"TASK_NAME", task->name});
+  // Where a command task has them: after CONTAINER_ID.
+  auto at = std::find_if(o.fields.begin(), o.fields.end(), [](const Field& f) { return f.name == "CONTAINER_ID"; });
+  o.fields.insert(at == o.fields.end() ? at : at + 1, ids.begin(), ids.end());
+}
+
 }  // namespace
 
-int run_companion(const PipeOptions& o) {
+int run_companion(const PipeOptions& given) {
+  PipeOptions o = given;
   FdDiagnostics diag(STDERR_FILENO, "mesos-journald-pipe");
   // A write to a closed pipe or socket must be an error value, not a death.
   ::signal(SIGPIPE, SIG_IGN);
@@ -93,6 +110,7 @@ int run_companion(const PipeOptions& o) {
     return kExitSetup;
   }
   if (o.receive_streams) return run_stream_service(o, signal_fd->get(), diag);
+  if (o.pod_task) add_pod_task_fields(o, signal_fd->get(), diag);
 
   std::optional<ChildPipes> pipes;
   if (command_mode) {

@@ -77,6 +77,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   bool no_journal = false, level_prefix = false;
   std::string transport = "native", unit, rate_interval, rate_burst;
   bool detach = false, receive_streams = false;
+  std::string pod_links, pod_container, pod_meta, pod_wait = "10s";
 
   auto* identifier_opt = app.add_option("-t,--identifier", identifier,
                  "SYSLOG_IDENTIFIER of every entry (default: COMMAND's base name, else mesos-journald-pipe)");
@@ -143,6 +144,26 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                            ->type_name("DURATION");
   auto* burst_opt = app.add_option("--log-rate-limit-burst", rate_burst, "stream: the service's LogRateLimitBurst=")
                         ->type_name("N");
+  const char* kPodGroup = "Mesos task groups (set by the module for a pod task's container)";
+  auto* pod_links_opt =
+      app.add_option("--pod-task-links", pod_links,
+                     "the default executor's DIR/<task id> links: wait for the one that points to "
+                     ".../containers/<--pod-container> and add TASK_ID (and TASK_NAME) to every entry")
+          ->type_name("DIR")
+          ->group(kPodGroup);
+  auto* pod_container_opt = app.add_option("--pod-container", pod_container, "this container's own id")
+                                ->type_name("ID")
+                                ->group(kPodGroup);
+  auto* pod_meta_opt =
+      app.add_option("--pod-task-meta", pod_meta,
+                     "the agent's checkpoint directory of the executor run: TASK_NAME from DIR/tasks/<id>/task.info")
+          ->type_name("DIR")
+          ->group(kPodGroup);
+  auto* pod_wait_opt = app.add_option("--pod-task-wait", pod_wait,
+                                      "how long output waits for the link before it goes out without TASK_ID")
+                           ->type_name("DURATION")
+                           ->capture_default_str()
+                           ->group(kPodGroup);
   // The service half of --transport stream; not for users.
   app.add_flag("--receive-streams", receive_streams)->group("");
 
@@ -313,6 +334,17 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       if (!n) return usage_error("--log-rate-limit-burst: " + n.error().message);
       o.rate_limit_burst = *n;
     }
+  }
+
+  if (pod_links_opt->count() > 0 || pod_container_opt->count() > 0) {
+    if (pod_links.empty() || pod_container.empty())
+      return usage_error("--pod-task-links and --pod-container go together");
+    if (pod_container.find('/') != std::string::npos) return usage_error("--pod-container: an id has no '/'");
+    auto wait = parse_duration(pod_wait);
+    if (!wait) return usage_error("--pod-task-wait: " + wait.error().message);
+    o.pod_task = PodTaskSource{pod_links, pod_container, pod_meta, *wait};
+  } else if (pod_meta_opt->count() > 0 || pod_wait_opt->count() > 0) {
+    return usage_error("--pod-task-meta and --pod-task-wait apply only with --pod-task-links");
   }
 
   ParsedCommandLine r;

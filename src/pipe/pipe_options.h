@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "core/rotating_file.h"
 #include "core/stream_pump.h"
+#include "pipe/pod_task.h"
 
 namespace mj {
 
@@ -50,6 +51,8 @@ struct PipeOptions {
   bool detach = false;  // stream: exit once the service has taken the streams over
   std::optional<std::uint64_t> rate_limit_interval_usec;  // stream: the unit's LogRateLimit*
   std::optional<std::uint32_t> rate_limit_burst;
+  // A pod task's container: TASK_ID (and TASK_NAME) from the default executor's link.
+  std::optional<PodTaskSource> pod_task;
   // Internal: this process is that service; its standard input is the handover socket.
   bool receive_streams = false;
 };

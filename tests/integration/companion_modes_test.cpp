@@ -17,6 +17,12 @@
 namespace mj::test {
 namespace {
 
+std::size_t lines_size(int from, int to) {
+  std::size_t n = 0;
+  for (int i = from; i < to; ++i) n += ("n" + std::to_string(i) + "\n").size();
+  return n;
+}
+
 TEST_F(CompanionTest, CommandModeCapturesBothStreamsAndReturnsTheExitStatus) {
   RunResult r = run(pipe_args({"--sandbox", sandbox_.path(), "--", "/bin/sh", "-c",
                                "echo to-out; echo to-err >&2; exit 7"}));
@@ -157,6 +163,56 @@ TEST_F(CompanionTest, SigtermDrainsWhatThePipeHoldsAndExitsZero) {
   ::close(in[1]);
 }
 
+// A pod task's container: the task writes before the default executor has linked it to
+// its task; every entry still carries TASK_ID, and TASK_NAME from the agent's checkpoint.
+TEST_F(CompanionTest, PodTaskOutputWaitsForTheExecutorsLinkAndCarriesTheTaskId) {
+  TempDir run;  // the executor's run sandbox, and the agent's checkpoint of its tasks
+  std::filesystem::create_directories(run.file("containers/child"));
+  std::filesystem::create_directories(run.file("meta/tasks/web.1"));
+  std::string task = "\x0a\x03web\x12\x07\x0a\x05web.1";  // mesos.Task{name, task_id{value}}
+  std::uint32_t size = static_cast<std::uint32_t>(task.size());
+  write_file(run.file("meta/tasks/web.1/task.info"), std::string(reinterpret_cast<char*>(&size), 4) + task);
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--field", "CONTAINER_ID=parent.child", "--pod-task-links",
+                               run.file("tasks"), "--pod-container", "child", "--pod-task-meta", run.file("meta"),
+                               "--sandbox", run.file("containers/child")}),
+                    {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 100);  // before the link exists
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(journald_->entries({"TEST_RUN=" + run_id_}, 0, std::chrono::milliseconds(10)).empty())
+      << "entries went out before the task was known";
+  std::filesystem::create_directory(run.file("tasks"));
+  std::filesystem::create_symlink(run.file("containers/child"), run.file("tasks/web.1"));
+  write_lines(in[1], 100, 200);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  auto es = entries(200);
+  ASSERT_EQ(es.size(), 200u);
+  for (std::size_t i = 0; i < es.size(); ++i) {
+    EXPECT_EQ(field(es[i], "MESSAGE"), "n" + std::to_string(i));
+    EXPECT_EQ(field(es[i], "TASK_ID"), "web.1");
+    EXPECT_EQ(field(es[i], "TASK_NAME"), "web");
+  }
+  EXPECT_EQ(read_file(run.file("containers/child/stdout")).size(), lines_size(0, 200));
+}
+
+// No link within --pod-task-wait (a nested container not launched by the default
+// executor): the output goes out without TASK_ID, and the companion says why.
+TEST_F(CompanionTest, PodTaskWithoutALinkGoesOutAfterTheWaitWithoutTaskId) {
+  TempDir executor_sandbox;
+  RunResult r = run(pipe_args({"--pod-task-links", executor_sandbox.file("tasks"), "--pod-container", "child",
+                                               "--pod-task-wait", "200ms"}),
+                  "a\nb\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no task links to container child"), std::string::npos) << r.err;
+  auto es = entries(2);
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(field(es[0], "TASK_ID"), "<missing>");
+}
+
 TEST_F(CompanionTest, UsageErrorExitsTwoBeforeDoingAnything) {
   RunResult r = run(pipe_args({"--field", "_HOSTNAME=spoof"}), "x\n");
   EXPECT_EQ(r.exit_code, 2);
@@ -187,19 +243,6 @@ TEST_F(CompanionTest, UserOptionDropsPrivilegesBeforeTouchingTheSandbox) {
   for (const auto& e : es) EXPECT_EQ(field(e, "_UID"), "65534");
 }
 
-TEST_F(CompanionTest, UserWithoutAccessToTheSandboxIsAClearStartupError) {
-  std::string box = sandbox_.file("root-only");
-  ASSERT_EQ(::mkdir(box.c_str(), 0700), 0);
-  RunResult r = run(pipe_args({"--user", "nobody", "--sandbox", box}), "x\n");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("cannot open sandbox directory"), std::string::npos) << r.err;
-  RunResult unknown = run(pipe_args({"--user", "no-such-user-xyz"}), "x\n");
-  EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("no such user"), std::string::npos) << unknown.err;
-}
-
-}  // namespace
-}  // namespace mj::test
 // The companion itself, after --user: every uid and gid the user's, the user's groups
 // only (not the caller's), no capability left to regain root with, and not dumpable
 // (no ptrace or /proc/<pid>/mem by the task it now shares a uid with).
@@ -252,3 +295,16 @@ TEST_F(CompanionTest, UserOptionLeavesNoWayBackToRoot) {
   EXPECT_EQ(wait_exit(pid), 0);
 }
 
+TEST_F(CompanionTest, UserWithoutAccessToTheSandboxIsAClearStartupError) {
+  std::string box = sandbox_.file("root-only");
+  ASSERT_EQ(::mkdir(box.c_str(), 0700), 0);
+  RunResult r = run(pipe_args({"--user", "nobody", "--sandbox", box}), "x\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open sandbox directory"), std::string::npos) << r.err;
+  RunResult unknown = run(pipe_args({"--user", "no-such-user-xyz"}), "x\n");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no such user"), std::string::npos) << unknown.err;
+}
+
+}  // namespace
+}  // namespace mj::test

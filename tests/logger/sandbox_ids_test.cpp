@@ -67,3 +67,23 @@ TEST(SandboxIds, CompleteFillsOnlyWhatIsMissing) {
 
 }  // namespace
 }  // namespace mj
+
+namespace mj {
+namespace {
+
+TEST(PodTaskPaths, ADirectChildOfTheExecutorsContainer) {
+  auto p = pod_task_paths("/var/lib/mesos/slaves/A/frameworks/F/executors/default-executor/runs/R/containers/C");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->links_dir, "/var/lib/mesos/slaves/A/frameworks/F/executors/default-executor/runs/R/tasks");
+  EXPECT_EQ(p->container_id, "C");
+  EXPECT_EQ(p->meta_dir, "/var/lib/mesos/meta/slaves/A/frameworks/F/executors/default-executor/runs/R");
+}
+
+TEST(PodTaskPaths, OnlyForTheFirstLevelOfNesting) {
+  EXPECT_FALSE(pod_task_paths("/var/lib/mesos/slaves/A/frameworks/F/executors/E/runs/R"));
+  EXPECT_FALSE(pod_task_paths("/var/lib/mesos/slaves/A/frameworks/F/executors/E/runs/R/containers/C/containers/D"));
+  EXPECT_FALSE(pod_task_paths("/var/lib/mesos/containers/standalone"));
+}
+
+}  // namespace
+}  // namespace mj

@@ -177,3 +177,29 @@ TEST(PipeOptions, ServiceCommandLineRoundTrips) {
 
 }  // namespace
 }  // namespace mj
+
+namespace mj {
+namespace {
+
+TEST(PipeOptions, PodTaskOptions) {
+  ParsedCommandLine r = parse({"--pod-task-links", "/s/tasks", "--pod-container", "c1", "--pod-task-meta", "/m",
+                               "--pod-task-wait", "2s"});
+  ASSERT_TRUE(r.options) << r.output;
+  ASSERT_TRUE(r.options->pod_task);
+  EXPECT_EQ(r.options->pod_task->links_dir, "/s/tasks");
+  EXPECT_EQ(r.options->pod_task->container_id, "c1");
+  EXPECT_EQ(r.options->pod_task->meta_dir, "/m");
+  EXPECT_EQ(r.options->pod_task->wait, std::chrono::seconds(2));
+  EXPECT_FALSE(parse({}).options->pod_task);
+}
+
+TEST(PipeOptions, PodTaskUsageErrors) {
+  expect_usage_error({"--pod-task-links", "/s/tasks"}, "go together");
+  expect_usage_error({"--pod-container", "c1"}, "go together");
+  expect_usage_error({"--pod-task-links", "/s/tasks", "--pod-container", "a/b"}, "no '/'");
+  expect_usage_error({"--pod-task-links", "/s/tasks", "--pod-container", "c", "--pod-task-wait", "x"}, "--pod-task-wait");
+  expect_usage_error({"--pod-task-meta", "/m"}, "apply only with --pod-task-links");
+}
+
+}  // namespace
+}  // namespace mj
