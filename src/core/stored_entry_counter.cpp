@@ -77,9 +77,10 @@ Result<std::uint64_t> StoredEntryCounter::count() {
   // sd-journal skips files it may not open (EACCES) without failing: a companion that
   // runs as the task's user sees an empty journal, which is not the same as a journal
   // without our entries.
-  if (sd.has_runtime_files(j.get()) <= 0 && sd.has_persistent_files(j.get()) <= 0)
-    return Error{"no journal file of " + (namespace_.empty() ? std::string("the default journal") : "namespace " + namespace_) +
-                 " is readable by uid " + std::to_string(::geteuid())};
+  if (sd.has_runtime_files(j.get()) <= 0 && sd.has_persistent_files(j.get()) <= 0) {
+    std::string journal = namespace_.empty() ? std::string("the default journal") : "namespace " + namespace_;
+    return Error{"no journal file of " + journal + " is readable by uid " + std::to_string(::geteuid())};
+  }
 
   auto boot = boot_id();
   if (!boot) return boot.error();
