@@ -7,8 +7,10 @@ namespace mj {
 ReplayPlan plan_resend(std::uint64_t sent_total, const Result<std::uint64_t>& stored, std::size_t kept,
                        std::size_t queue_length) {
   ReplayPlan plan;
-  // The queue, and the entry journald had read but not yet stored.
-  const std::uint64_t could_take = static_cast<std::uint64_t>(queue_length) + 1;
+  // The queue holds max_dgram_qlen + 1 datagrams (the kernel refuses a send only once
+  // the queue is longer than the limit), plus the entry journald had read but not yet
+  // stored. Measured: 12 lost with max_dgram_qlen 10.
+  const std::uint64_t could_take = static_cast<std::uint64_t>(queue_length) + 2;
   auto unchecked = [&](const std::string& why) {
     plan.at_risk = std::min<std::uint64_t>({could_take, kept, sent_total});
     plan.sent_total = stored ? *stored : 0;

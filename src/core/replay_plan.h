@@ -2,7 +2,7 @@
 // on its socket: compare what was sent with what the journal shows was stored, and
 // decide what to send again, what is known lost and what can only be called at risk.
 //
-// A dying journald can take at most its socket's queue (net.unix.max_dgram_qlen
+// A dying journald can take at most its socket's queue (net.unix.max_dgram_qlen + 1
 // datagrams) plus the one entry it was storing. A read-back that claims more than that
 // is missing is not a loss but a journal this process cannot fully read (no permission
 // on the files when the companion runs as the task's user, files vacuumed away): it is

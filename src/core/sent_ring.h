@@ -1,9 +1,10 @@
 // The most recent entries sent to journald, kept so that they can be sent again when
 // journald dies with them still queued on its socket.
 //
-// A datagram socket's queue holds at most net.unix.max_dgram_qlen datagrams, so that
-// many entries (plus the one journald was working on) is all a crash can take; the ring
-// keeps that many, within a byte budget.
+// A datagram socket's queue holds at most net.unix.max_dgram_qlen + 1 datagrams (the
+// kernel refuses a send only once the queue is longer than the limit), so that many
+// entries plus the one journald was working on is all a crash can take; the ring keeps
+// a few more than that (queue length + 8), within a byte budget.
 #pragma once
 
 #include <sys/uio.h>

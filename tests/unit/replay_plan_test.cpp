@@ -23,12 +23,12 @@ TEST(ReplayPlan, NothingMissingIsNothingToSay) {
 }
 
 TEST(ReplayPlan, MissingBeyondWhatIsKeptButWithinTheQueueIsLost) {
-  // The ring was cleared by an entry too large to keep: the queue's 11 are known lost.
-  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{989}), 4, 10);
+  // The ring was cleared by an entry too large to keep: the queue's 12 are known lost.
+  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{988}), 4, 10);
   EXPECT_EQ(p.resend, 4u);
-  EXPECT_EQ(p.lost, 7u);
+  EXPECT_EQ(p.lost, 8u);
   EXPECT_EQ(p.at_risk, 0u);
-  EXPECT_NE(p.message.find("7 were no longer kept and are lost"), std::string::npos) << p.message;
+  EXPECT_NE(p.message.find("8 were no longer kept and are lost"), std::string::npos) << p.message;
 }
 
 // Measured: a companion running as nobody counted none of its 24011 entries (it could
@@ -37,9 +37,9 @@ TEST(ReplayPlan, MoreMissingThanTheQueueCanHoldIsAnUnreadableJournalNotLoss) {
   ReplayPlan p = plan_resend(24011, Result<std::uint64_t>(std::uint64_t{0}), 18, 10);
   EXPECT_EQ(p.resend, 0u);
   EXPECT_EQ(p.lost, 0u);
-  EXPECT_EQ(p.at_risk, 11u);  // the queue and the entry journald was storing
+  EXPECT_EQ(p.at_risk, 12u);  // the queue (qlen + 1) and the entry journald was storing
   EXPECT_EQ(p.sent_total, 0u);
-  EXPECT_NE(p.message.find("up to 11 entries"), std::string::npos) << p.message;
+  EXPECT_NE(p.message.find("up to 12 entries"), std::string::npos) << p.message;
   EXPECT_NE(p.message.find("cannot read all of it back"), std::string::npos) << p.message;
 }
 
@@ -52,10 +52,14 @@ TEST(ReplayPlan, AReadBackThatFailedBoundsTheRiskByTheQueue) {
   EXPECT_NE(p.message.find("readable by uid 65534"), std::string::npos) << p.message;
 }
 
-TEST(ReplayPlan, AtQueueLengthPlusOneItIsStillLossAndSentAgain) {
-  ReplayPlan p = plan_resend(100, Result<std::uint64_t>(std::uint64_t{89}), 18, 10);
-  EXPECT_EQ(p.resend, 11u);
+// Measured: journald SIGKILLed mid-stream with max_dgram_qlen 10 took 12 entries.
+TEST(ReplayPlan, AtQueueLengthPlusTwoItIsStillLossAndSentAgain) {
+  ReplayPlan p = plan_resend(100, Result<std::uint64_t>(std::uint64_t{88}), 18, 10);
+  EXPECT_EQ(p.resend, 12u);
   EXPECT_EQ(p.at_risk, 0u);
+  ReplayPlan beyond = plan_resend(100, Result<std::uint64_t>(std::uint64_t{87}), 18, 10);
+  EXPECT_EQ(beyond.resend, 0u);
+  EXPECT_EQ(beyond.at_risk, 12u);
 }
 
 }  // namespace
