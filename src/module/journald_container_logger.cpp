@@ -5,6 +5,9 @@
 //   mesos-agent --modules=file:///etc/mesos/journald-modules.json
 //               --container_logger=mesos_journald_JournaldContainerLogger
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -19,6 +22,7 @@
 #include <mesos/slave/containerizer.hpp>
 
 #include <process/future.hpp>
+#include <process/reap.hpp>
 
 #include <stout/error.hpp>
 #include <stout/nothing.hpp>
@@ -73,14 +77,27 @@ ContainerMetadata to_metadata(const mesos::ContainerID& containerId, const Conta
   return m;
 }
 
+// Companions are orphaned on purpose (companion_launcher.h) and adopted by init or the
+// nearest child subreaper. When that is the agent itself — PID 1 of a container, or a
+// subreaper — nobody else will ever reap them: every finished container would leave a
+// zombie behind.
+bool agent_adopts_orphans() {
+  if (::getpid() == 1) return true;
+  int subreaper = 0;
+  return ::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) == 0 && subreaper != 0;
+}
+
 class JournaldContainerLogger final : public mesos::slave::ContainerLogger {
  public:
-  explicit JournaldContainerLogger(LoggerConfig config) : config_(std::move(config)) {}
+  explicit JournaldContainerLogger(LoggerConfig config)
+      : config_(std::move(config)), reap_companions_(agent_adopts_orphans()) {}
 
   Try<Nothing> initialize() override {
     if (Status s = check_companion_path(config_.companion_path); !s) return ::Error(s.error().message);
     LOG(INFO) << "mesos-journald " << MJ_VERSION << ": container output goes to "
-              << destination_name(config_.destination) << " through " << config_.companion_path;
+              << destination_name(config_.destination) << " through " << config_.companion_path
+              << (reap_companions_ ? "; the agent adopts orphans (PID 1 or a subreaper), so it reaps the companions"
+                                   : "");
     return Nothing();
   }
 
@@ -108,6 +125,8 @@ class JournaldContainerLogger final : public mesos::slave::ContainerLogger {
                                                       : ", journal namespace " + prepared->journal_namespace)
               << ", destination " << destination_name(prepared->effective.destination)
               << (uses_stream_transport(prepared->effective) ? ", stream transport (it hands over to a service)" : "");
+    // libprocess's reaper collects it once it exits; the future needs no one to wait on it.
+    if (reap_companions_) process::reap(prepared->companion_pid);
     // The containerizer owns the write ends from here on and closes them once the
     // container has them.
     io.out = ContainerIO::IO::FD(prepared->stdout_fd.release(), true);
@@ -117,6 +136,7 @@ class JournaldContainerLogger final : public mesos::slave::ContainerLogger {
 
  private:
   const LoggerConfig config_;
+  const bool reap_companions_;
 };
 
 bool compatible() { return true; }
