@@ -1,0 +1,627 @@
+#!/usr/bin/env python3
+"""The container logger on a real Mesos agent.
+
+  mesos_e2e.py --mesos-root PREFIX --module LIB --companion PIPE CASE
+
+Starts a real mesos-master and mesos-agent on loopback (their own work dirs, runtime
+dir and ports) with libmesos_journald.so loaded through --modules, writing into a
+private journald namespace, runs real tasks with mesos-execute (or the agent's operator
+API), and checks what reached journald (fields, byte-exact lines) and the sandbox (read
+through the agent's own /files/read, as the Mesos UI and `mesos task log` do).
+
+Without a usable Mesos installation it prints `SKIP: no Mesos installation …` and
+exits 77 (ctest's SKIP_RETURN_CODE; tests/allowed-skips.txt allows exactly that).
+Every other problem is a failure.
+"""
+import argparse
+import base64
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+SKIP = 77
+JOURNALD = "/lib/systemd/systemd-journald"
+MODULE_NAME = "mesos_journald_JournaldContainerLogger"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def wait_for(what, predicate, timeout=60.0, interval=0.1):
+    end = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise Failure(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine_id():
+    with open("/etc/machine-id") as f:
+        return f.read().strip()
+
+
+def companions():
+    """pid -> command line of every running mesos-journald-pipe."""
+    found = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == b"mesos-journald-pipe" and state != "Z":
+            found[int(pid)] = b" ".join(argv).decode(errors="replace")
+    return found
+
+
+def zombies(parent=None):
+    """Zombie processes: of `parent`, or companions (whoever their parent is)."""
+    out = []
+    for child in os.listdir("/proc"):
+        if not child.isdigit():
+            continue
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        comm = head.split("(", 1)[1]
+        if fields[0] != "Z":
+            continue
+        if (parent is not None and int(fields[1]) == parent) or (parent is None and comm.startswith("mesos-journald")):
+            out.append(int(child))
+    return out
+
+
+def field_bytes(value):
+    """A journalctl -o json value as bytes (strings, or arrays of byte values)."""
+    if value is None:
+        return None
+    if isinstance(value, list) and value and isinstance(value[0], int):
+        return bytes(value)
+    if isinstance(value, list):  # a field that occurs more than once: the first
+        return field_bytes(value[0])
+    return value.encode()
+
+
+class JournalNamespace:
+    def __init__(self, name):
+        self.name = name
+        self.conf = f"/etc/systemd/journald@{name}.conf"
+        os.makedirs("/etc/systemd", exist_ok=True)
+        with open(self.conf, "w") as f:
+            f.write("[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\nRuntimeMaxUse=1G\n")
+        self.log = open(f"/tmp/{name}.journald.log", "ab")
+        self.proc = subprocess.Popen([JOURNALD, name], stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, close_fds=True)
+        sock = f"/run/systemd/journal.{name}/socket"
+        wait_for(f"journald namespace {name}", lambda: os.path.exists(sock), timeout=10)
+
+    def entries(self, *matches):
+        out = subprocess.run(["journalctl", f"--namespace={self.name}", "-o", "json", "--all", "--no-pager",
+                              *matches], capture_output=True, check=False)
+        if out.returncode not in (0, 1):
+            raise Failure(f"journalctl failed: {out.stderr.decode(errors='replace')}")
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+        for path in (self.conf,):
+            if os.path.exists(path):
+                os.remove(path)
+        for d in (f"/run/systemd/journal.{self.name}", f"/run/log/journal/{machine_id()}.{self.name}",
+                  f"/var/log/journal/{machine_id()}.{self.name}"):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+class Cluster:
+    """A mesos-master and a mesos-agent with the module, on loopback."""
+
+    def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=()):
+        self.opts = opts
+        self.tmp = tmp
+        self.env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(opts.mesos_root, "lib"), LIBPROCESS_IP="127.0.0.1",
+                        GLOG_v="0")
+        for k in list(self.env):
+            if k.startswith("MESOS_") or k.startswith("LIBPROCESS_") and k != "LIBPROCESS_IP":
+                del self.env[k]
+        self.journal = JournalNamespace(f"mjmesos{os.getpid()}")
+        self.master_port = free_port()
+        self.agent_port = free_port()
+        params = {"namespace": self.journal.name, "companion_path": opts.companion}
+        params.update(module_params or {})
+        self.modules_file = os.path.join(tmp, "modules.json")
+        with open(self.modules_file, "w") as f:
+            json.dump({"libraries": [{"file": opts.module, "modules": [{
+                "name": MODULE_NAME,
+                "parameters": [{"key": k, "value": v} for k, v in params.items()]}]}]}, f)
+        self.master = self._start("master", [
+            os.path.join(opts.mesos_root, "sbin", "mesos-master"), "--ip=127.0.0.1",
+            f"--port={self.master_port}", f"--work_dir={tmp}/master", "--registry=in_memory",
+            "--hostname=127.0.0.1"])
+        self.agent_args = [
+            *agent_wrapper, os.path.join(opts.mesos_root, "sbin", "mesos-agent"), f"--master=127.0.0.1:{self.master_port}",
+            "--ip=127.0.0.1", f"--port={self.agent_port}", "--hostname=127.0.0.1", f"--work_dir={tmp}/agent",
+            f"--runtime_dir={tmp}/agent-runtime", f"--fetcher_cache_dir={tmp}/fetch",
+            "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
+            "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
+            f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}",
+            "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins",
+            *agent_flags]
+        self.agent = None
+        self.start_agent()
+
+    def _start(self, name, argv):
+        log = open(os.path.join(self.tmp, f"{name}.log"), "ab")
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+                                close_fds=True, start_new_session=True)
+        proc.log = log
+        return proc
+
+    def start_agent(self):
+        self.agent = self._start("agent", self.agent_args)
+        wait_for("the agent to register", lambda: self.agent_state().get("master_hostname"), timeout=60)
+        wait_for("the master to offer the agent", lambda: self.master_state().get("activated_slaves", 0) >= 1)
+
+    def kill_agent(self):
+        self.agent.kill()
+        self.agent.wait()
+        self.agent.log.close()
+
+    def _get_json(self, port, path):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                return json.loads(r.read().decode("latin-1"))
+        except (OSError, ValueError):
+            return {}
+
+    def agent_state(self):
+        return self._get_json(self.agent_port, "/state")
+
+    def master_state(self):
+        return self._get_json(self.master_port, "/state")
+
+    def agent_id(self):
+        return self.agent_state()["id"]
+
+    def files_read(self, path):
+        """A sandbox file through the agent's /files/read, as the Mesos UI reads it."""
+        data = b""
+        while True:
+            q = urllib.parse.urlencode({"path": path, "offset": len(data), "length": 1 << 20})
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.agent_port}/files/read?{q}", timeout=10) as r:
+                # The endpoint puts the file's bytes into a JSON string as they are.
+                chunk = json.loads(r.read().decode("latin-1"))["data"].encode("latin-1")
+            if not chunk:
+                return data
+            data += chunk
+
+    def agent_call(self, call, accept="application/json"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.agent_port}/api/v1", data=json.dumps(call).encode(),
+                                     headers={"Content-Type": "application/json", "Accept": accept})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+
+    def execute(self, *args, timeout=180):
+        """mesos-execute until the framework ends; its output and the tasks' last states."""
+        argv = [os.path.join(self.opts.mesos_root, "bin", "mesos-execute"), f"--master=127.0.0.1:{self.master_port}",
+                *args]
+        r = subprocess.run(argv, capture_output=True, env=self.env, timeout=timeout, check=False)
+        out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
+        return out, self._states(out)
+
+    def execute_async(self, *args):
+        argv = [os.path.join(self.opts.mesos_root, "bin", "mesos-execute"), f"--master=127.0.0.1:{self.master_port}",
+                *args]
+        log = open(os.path.join(self.tmp, f"execute-{time.monotonic_ns()}.log"), "w+b")
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env)
+        proc.log = log
+        return proc
+
+    @staticmethod
+    def _states(out):
+        states = {}
+        for m in re.finditer(r"Received status update (TASK_\w+) for task '([^']*)'", out):
+            states[m.group(2)] = m.group(1)
+        return states
+
+    @staticmethod
+    def framework_id(out):
+        m = re.search(r"Subscribed with ID (\S+)", out)
+        check(m, f"mesos-execute did not subscribe:\n{out}")
+        return m.group(1)
+
+    def executors(self, framework_id):
+        """The agent's executors of a framework, finished ones included."""
+        state = self.agent_state()
+        for fw in state.get("frameworks", []) + state.get("completed_frameworks", []):
+            if fw["id"] == framework_id:
+                return fw.get("executors", []) + fw.get("completed_executors", [])
+        return []
+
+    def close(self):
+        for proc in (self.agent, self.master):
+            if proc and proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            if proc:
+                proc.log.close()
+        self.journal.close()
+
+    def logs(self):
+        text = ""
+        for name in ("agent", "master"):
+            path = os.path.join(self.tmp, f"{name}.log")
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    lines = f.readlines()
+                text += f"---- last lines of {name}.log ----\n" + "".join(lines[-60:])
+        return text
+
+
+# What the tasks write: every kind of byte a task can write, so that "byte-exact" means
+# something. No line is longer than max_line_bytes (48 KiB).
+STDOUT_PAYLOAD = (b"plain line\n" + b"tab\there and a trailing space \n" + b"\n" + b"utf-8 \xc3\xa9\xe2\x82\xac\n" +
+                  b"invalid utf-8 \xff\xfe\n" + b"nul \x00 inside\n" + b"carriage\rreturn\n" +
+                  b"".join(b"line %d\n" % i for i in range(200)) + b"last line\n")
+STDERR_PAYLOAD = b"to stderr 1\n" + b"\x1b[31mcolour\x1b[0m\n" + b"to stderr 3\n"
+
+
+def lines_of(payload):
+    return payload.split(b"\n")[:-1]
+
+
+def write_payloads(tmp):
+    out, err = os.path.join(tmp, "stdout.bin"), os.path.join(tmp, "stderr.bin")
+    with open(out, "wb") as f:
+        f.write(STDOUT_PAYLOAD)
+    with open(err, "wb") as f:
+        f.write(STDERR_PAYLOAD)
+    os.chmod(out, 0o644)
+    os.chmod(err, 0o644)
+    return out, err
+
+
+def resources(cpus=0.1, mem=32):
+    return [{"name": "cpus", "type": "SCALAR", "scalar": {"value": cpus}},
+            {"name": "mem", "type": "SCALAR", "scalar": {"value": mem}}]
+
+
+def write_json(tmp, name, value):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        json.dump(value, f)
+    return path
+
+
+def messages(entries, stream):
+    return [field_bytes(e.get("MESSAGE")) for e in entries if e.get("STREAM") == stream]
+
+
+def contains_run(haystack, needle):
+    """needle's items appear in haystack consecutively, in order."""
+    n = len(needle)
+    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+# ---------------------------------------------------------------------------- cases
+
+
+def case_command_task(cluster, tmp):
+    """A command task: every line in journald with every id, labels sanitised, spoofing
+    labels renamed; the sandbox files, read through /files/read, hold the bytes."""
+    out_bin, err_bin = write_payloads(tmp)
+    task = {"name": "web server", "task_id": {"value": "web.1"}, "agent_id": {"value": ""},
+            "resources": resources(),
+            "command": {"value": f"cat {out_bin}; cat {err_bin} >&2"},
+            "labels": {"labels": [{"key": "team", "value": "payments"}, {"key": "cost-center", "value": "42"},
+                                  {"key": "MESSAGE", "value": "spoofed"}, {"key": "TASK_ID", "value": "spoofed"},
+                                  {"key": "_PID", "value": "1"}]}}
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'task.json', task)}")
+    check(states.get("web.1") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    fw = cluster.framework_id(out)
+    agent = cluster.agent_id()
+    execs = cluster.executors(fw)
+    check(len(execs) == 1, f"expected one executor, got {execs}")
+    container = execs[0]["container"]
+    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
+                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
+        cluster.journal.entries("TASK_ID=web.1")), timeout=30)
+    for e in es:
+        for name, want in (("FRAMEWORK_ID", fw), ("EXECUTOR_ID", "web.1"), ("AGENT_ID", agent),
+                           ("CONTAINER_ID", container), ("TASK_ID", "web.1"), ("TASK_NAME", "web server"),
+                           ("TEAM", "payments"), ("COST_CENTER", "42"), ("LABEL_MESSAGE", "spoofed"),
+                           ("LABEL_TASK_ID", "spoofed"), ("SYSLOG_IDENTIFIER", "web server")):
+            check(e.get(name) == want, f"{name}={e.get(name)!r}, expected {want!r} in {e}")
+        check(e.get("_PID") != "1", "a label set _PID")
+        check(e["STREAM"] in ("STDOUT", "STDERR"), e)
+        check(e["PRIORITY"] == ("6" if e["STREAM"] == "STDOUT" else "3"), e)
+    # The command executor writes its own lines around the task's, into the same pipes.
+    check(contains_run(messages(es, "STDOUT"), lines_of(STDOUT_PAYLOAD)),
+          f"stdout lines differ: {messages(es, 'STDOUT')[:12]}…")
+    check(contains_run(messages(es, "STDERR"), lines_of(STDERR_PAYLOAD)),
+          f"stderr lines differ: {messages(es, 'STDERR')}")
+    sandbox = execs[0]["directory"]
+    stdout = cluster.files_read(os.path.join(sandbox, "stdout"))
+    stderr = cluster.files_read(os.path.join(sandbox, "stderr"))
+    check(STDOUT_PAYLOAD in stdout, f"/files/read stdout lacks the task's bytes: {stdout[:300]!r}")
+    check(STDERR_PAYLOAD in stderr, f"/files/read stderr lacks the task's bytes: {stderr[:300]!r}")
+    return f"{len(es)} entries, {len(stdout) + len(stderr)} sandbox bytes"
+
+
+def case_task_group(cluster, tmp):
+    """A task group: the default executor and each pod task's nested container; every
+    pod task's entry carries its TASK_ID and TASK_NAME, CONTAINER_ID is parent.child,
+    and its sandbox files hold exactly what it wrote."""
+    out_bin, err_bin = write_payloads(tmp)
+    tasks = []
+    for i in (1, 2):
+        # Writes at once, before the executor can have linked the task to its container.
+        tasks.append({"name": f"pod task {i}", "task_id": {"value": f"pod-{i}"}, "agent_id": {"value": ""},
+                      "resources": resources(),
+                      "command": {"value": f"echo first line of {i}; cat {out_bin}; cat {err_bin} >&2"}})
+    group = write_json(tmp, "group.json", {"tasks": tasks})
+    out, states = cluster.execute(f"--task_group=file://{group}", "--checkpoint")
+    for i in (1, 2):
+        check(states.get(f"pod-{i}") == "TASK_FINISHED", f"pod-{i} did not finish:\n{out}")
+    fw = cluster.framework_id(out)
+    execs = cluster.executors(fw)
+    check(len(execs) == 1, f"expected one default executor, got {execs}")
+    parent = execs[0]["container"]
+    sandbox = execs[0]["directory"]
+    total = 0
+    for i in (1, 2):
+        want = [b"first line of %d" % i] + lines_of(STDOUT_PAYLOAD)
+        es = wait_for(f"pod-{i}'s entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= len(want) else None)(
+            cluster.journal.entries(f"TASK_ID=pod-{i}")), timeout=30)
+        check(messages(es, "STDOUT") == want, f"pod-{i} stdout lines: {messages(es, 'STDOUT')[:5]}…")
+        check(messages(es, "STDERR") == lines_of(STDERR_PAYLOAD), f"pod-{i} stderr lines: {messages(es, 'STDERR')}")
+        containers = {e["CONTAINER_ID"] for e in es}
+        check(len(containers) == 1 and containers.pop().startswith(parent + "."),
+              f"pod-{i} CONTAINER_ID {[e['CONTAINER_ID'] for e in es[:1]]} is not {parent}.<child>")
+        for e in es:
+            check(e.get("TASK_NAME") == f"pod task {i}", f"TASK_NAME={e.get('TASK_NAME')!r}")
+            check(e.get("FRAMEWORK_ID") == fw and e.get("EXECUTOR_ID") == execs[0]["id"], e)
+        child = es[0]["CONTAINER_ID"].split(".")[-1]
+        task_dir = os.path.join(sandbox, "containers", child)
+        check(cluster.files_read(os.path.join(task_dir, "stdout")) ==
+              b"first line of %d\n" % i + STDOUT_PAYLOAD, f"pod-{i} sandbox stdout differs")
+        check(cluster.files_read(os.path.join(task_dir, "stderr")) == STDERR_PAYLOAD, f"pod-{i} sandbox stderr")
+        total += len(es)
+    # Every line of the journal namespace belongs to a known container: none lost its ids.
+    orphans = [e for e in cluster.journal.entries(f"FRAMEWORK_ID={fw}") if "TASK_ID" not in e and
+               e.get("CONTAINER_ID") != parent]
+    check(not orphans, f"{len(orphans)} entries of a pod task without TASK_ID, e.g. {orphans[:1]}")
+    executor_entries = cluster.journal.entries(f"CONTAINER_ID={parent}")
+    check(executor_entries, "the default executor's own output is not in the journal")
+    return f"{total} pod task entries, {len(executor_entries)} of the default executor"
+
+
+def case_overrides(cluster, tmp):
+    """Per-task overrides through CONTAINER_LOGGER_* in the task's environment; a
+    forbidden one fails the launch, naming it."""
+    out, states = cluster.execute("--name=small-files", "--env=" + json.dumps(
+        {"CONTAINER_LOGGER_MAX_STDOUT_SIZE": "4K", "CONTAINER_LOGGER_MAX_FILES": "2"}),
+        "--command=i=0; while [ $i -lt 400 ]; do echo line $i of the override test; i=$((i+1)); done")
+    check(states.get("small-files") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    sandbox = cluster.executors(cluster.framework_id(out))[0]["directory"]
+    names = sorted(os.listdir(sandbox))
+    check("stdout.1" in names and "stdout.2" in names and "stdout.3" not in names,
+          f"max_files=2 and 4K files expected, sandbox has {names}")
+    for n in ("stdout", "stdout.1", "stdout.2"):
+        check(len(cluster.files_read(os.path.join(sandbox, n))) <= 4096, f"{n} is over 4K")
+    out, states = cluster.execute("--name=forbidden", "--env=" + json.dumps({"CONTAINER_LOGGER_DESTINATION": "sandbox"}),
+                                  "--command=echo never")
+    check(states.get("forbidden") == "TASK_FAILED", f"a forbidden override did not fail the task:\n{out}")
+    check("CONTAINER_LOGGER_DESTINATION" in out, f"the failure does not name the variable:\n{out}")
+    check(not cluster.journal.entries("MESSAGE=never"), "the forbidden task ran")
+    return "override applied; forbidden override refused"
+
+
+def case_agent_restart(cluster, tmp):
+    """mesos-agent SIGKILLed and restarted mid-task (--checkpoint): nothing lost, the
+    task finishes, no companion is left afterwards and none is a zombie."""
+    n = 3000
+    proc = cluster.execute_async("--name=long", "--checkpoint",
+                                 f"--command=i=0; while [ $i -lt {n} ]; do echo tick $i; i=$((i+1)); "
+                                 "[ $((i % 100)) -eq 0 ] && sleep 0.2; done; echo done")
+    wait_for("the task to be writing", lambda: len(cluster.journal.entries("MESSAGE=tick 200")) == 1, timeout=90)
+    before = set(companions())
+    cluster.kill_agent()
+    time.sleep(2)  # the task keeps writing while there is no agent
+    check(set(companions()) >= before, "a companion died with the agent")
+    cluster.start_agent()
+    proc.wait(240)
+    proc.log.seek(0)
+    out = proc.log.read().decode(errors="replace")
+    states = Cluster._states(out)
+    check(states.get("long") == "TASK_FINISHED", f"the task did not finish after the agent restart:\n{out}")
+    es = cluster.journal.entries("TASK_ID=long", "STREAM=STDOUT")
+    got = [field_bytes(e["MESSAGE"]) for e in es if field_bytes(e["MESSAGE"]).startswith(b"tick ")]
+    check(got == [b"tick %d" % i for i in range(n)], f"{len(got)} of {n} ticks, in order: {got[:3]}…")
+    wait_for("the task's companion to exit", lambda: not (set(companions()) & before), timeout=30)
+    check(not zombies(cluster.agent.pid), f"zombies of the agent: {zombies(cluster.agent.pid)}")
+    check(not zombies(), f"companions left as zombies: {zombies()}")
+    return f"{n} lines across an agent SIGKILL"
+
+
+def case_unprivileged_user(cluster, tmp):
+    """A task running as an unprivileged user (the agent as root): sandbox files owned by
+    the user, _UID in journald."""
+    nobody = pwd.getpwnam("nobody")
+    task = {"name": "as-nobody", "task_id": {"value": "as-nobody"}, "agent_id": {"value": ""},
+            "resources": resources(), "command": {"value": "id -u; echo err >&2", "user": "nobody"}}
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'user.json', task)}")
+    check(states.get("as-nobody") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    sandbox = cluster.executors(cluster.framework_id(out))[0]["directory"]
+    for name in ("stdout", "stderr"):
+        st = os.stat(os.path.join(sandbox, name))
+        check(st.st_uid == nobody.pw_uid, f"{name} belongs to uid {st.st_uid}, not nobody")
+    es = cluster.journal.entries("TASK_ID=as-nobody")
+    check(es and all(e.get("_UID") == str(nobody.pw_uid) for e in es), f"_UID: {[e.get('_UID') for e in es]}")
+    check(str(nobody.pw_uid).encode() in messages(es, "STDOUT"), "the task did not run as nobody")
+    return f"{len(es)} entries as uid {nobody.pw_uid}"
+
+
+def case_kill_task(cluster, tmp):
+    """KILL_TASK while the companion runs, then sandbox garbage collection: the
+    companion ends and nothing blocks the agent."""
+    before = set(companions())
+    out, states = cluster.execute("--name=killed", "--kill_after=3secs",
+                                  "--command=trap '' TERM; while :; do echo alive; sleep 0.1; done")
+    check(states.get("killed") == "TASK_KILLED", f"task was not killed:\n{out}")
+    check(cluster.journal.entries("TASK_ID=killed", "MESSAGE=alive"), "no output before the kill")
+    wait_for("the killed task's companion to exit", lambda: not (set(companions()) - before), timeout=30)
+    sandbox = cluster.executors(cluster.framework_id(out))[0]["directory"]
+    wait_for("the agent to garbage-collect the sandbox", lambda: not os.path.exists(sandbox), timeout=60)
+    # The agent still launches tasks.
+    out, states = cluster.execute("--name=after", "--command=echo after")
+    check(states.get("after") == "TASK_FINISHED", f"the agent no longer runs tasks:\n{out}")
+    return "killed, collected, agent responsive"
+
+
+def case_debug_container(cluster, tmp):
+    """A DEBUG container (LAUNCH_NESTED_CONTAINER_SESSION, what `mesos task exec` does):
+    as docs/module.md says, no companion; its output goes back to the caller."""
+    proc = cluster.execute_async("--name=host", "--command=sleep 60")
+    try:
+        container = wait_for("the task's container", lambda: next(
+            (e["container"] for fw in cluster.agent_state().get("frameworks", []) for e in fw.get("executors", [])
+             if e.get("container") and e.get("tasks")), None), timeout=60)
+        before = set(companions())
+        call = {"type": "LAUNCH_NESTED_CONTAINER_SESSION", "launch_nested_container_session": {
+            "container_id": {"parent": {"value": container}, "value": "debug-session"},
+            "command": {"shell": True, "value": "echo from-debug; echo err-debug >&2"}}}
+        status, body = cluster.agent_call(call, accept="application/recordio")
+        check(status == 200, f"LAUNCH_NESTED_CONTAINER_SESSION: HTTP {status} {body[:200]!r}")
+        data = b""
+        rest = body
+        while rest:  # RecordIO: "<length>\n<record>"
+            length, _, rest = rest.partition(b"\n")
+            record, rest = rest[:int(length)], rest[int(length):]
+            msg = json.loads(record)
+            if msg.get("type") == "DATA":
+                data += base64.b64decode(msg["data"]["data"])
+        check(b"from-debug" in data, f"the session's output did not come back: {body[:300]!r}")
+        check(not (set(companions()) - before), "a companion was started for a DEBUG container")
+        check(not cluster.journal.entries("MESSAGE=from-debug"), "a DEBUG container's output went to journald")
+        return "session output returned to the caller, no companion"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(60)
+        proc.log.close()
+
+
+def case_agent_as_pid1(cluster, tmp):
+    """The agent as PID 1 of its own PID namespace, as in a container without an init:
+    the orphaned companions are the agent's children, and the module has it reap them."""
+    for i in range(3):
+        out, states = cluster.execute(f"--name=pid1-{i}", f"--command=echo from task {i}")
+        check(states.get(f"pid1-{i}") == "TASK_FINISHED", f"task did not finish:\n{out}")
+        check(cluster.journal.entries(f"TASK_ID=pid1-{i}", f"MESSAGE=from task {i}"), f"pid1-{i}'s line is missing")
+    wait_for("the companions to be gone", lambda: not companions(), timeout=30)
+    # libprocess's reaper looks about once a second.
+    wait_for("no companion left a zombie", lambda: not zombies(), timeout=10)
+    return "3 tasks, no zombie companion under an agent that is PID 1"
+
+
+# name: (function, module parameters, extra agent flags, command the agent runs under)
+CASES = {
+    "command_task": (case_command_task, {}, (), ()),
+    "task_group": (case_task_group, {}, (), ()),
+    "overrides": (case_overrides, {"overridable": "max_stdout_size,max_files"}, (), ()),
+    "agent_restart": (case_agent_restart, {}, (), ()),
+    "unprivileged_user": (case_unprivileged_user, {}, (), ()),
+    "kill_task": (case_kill_task, {}, ("--gc_delay=1secs", "--disk_watch_interval=1secs"), ()),
+    "debug_container": (case_debug_container, {}, (), ()),
+    "agent_as_pid1": (case_agent_as_pid1, {}, (), ("unshare", "--pid", "--fork", "--kill-child", "--mount-proc")),
+}
+
+
+def unavailable(opts):
+    if not opts.mesos_root:
+        return "no Mesos installation: configure with -DMESOS_ROOT=<prefix of a full Mesos install>"
+    for rel in ("sbin/mesos-master", "sbin/mesos-agent", "bin/mesos-execute", "libexec/mesos"):
+        if not os.path.exists(os.path.join(opts.mesos_root, rel)):
+            return f"no Mesos installation: {opts.mesos_root}/{rel} is missing (headers alone build the module)"
+    if not opts.module or not os.path.exists(opts.module):
+        return "no Mesos installation: libmesos_journald.so was not built"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mesos-root", default="")
+    ap.add_argument("--module", default="")
+    ap.add_argument("--companion", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("case", choices=sorted(CASES) + ["list"])
+    opts = ap.parse_args()
+    if opts.case == "list":
+        print("\n".join(sorted(CASES)))
+        return 0
+    why = unavailable(opts)
+    if why:
+        print(f"SKIP: {why}")
+        return SKIP
+    check(os.geteuid() == 0, "the Mesos suite needs root (the agent launches containers as root)")
+    func, params, flags, wrapper = CASES[opts.case]
+    tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
+    os.chmod(tmp, 0o755)
+    started = time.monotonic()
+    cluster = None
+    try:
+        cluster = Cluster(opts, tmp, params, flags, wrapper)
+        what = func(cluster, tmp)
+        print(f"PASS {opts.case}: {what} ({time.monotonic() - started:.1f} s)")
+        return 0
+    except (Failure, subprocess.TimeoutExpired) as e:
+        print(f"FAIL {opts.case}: {e}")
+        if cluster:
+            print(cluster.logs())
+        return 1
+    finally:
+        if cluster:
+            cluster.close()
+        if not opts.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
