@@ -6,7 +6,7 @@
 #
 # Environment: BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
 # FUZZ_TARGETS (space-separated subset, default all), FUZZ_FLAGS (extra libFuzzer flags),
-# FUZZ_MIN_FRESH (default 5000: a target that executed fewer inputs beyond its corpus
+# FUZZ_MIN_FRESH (default 1000: a target that executed fewer inputs beyond its corpus
 # than this fails, as it only replayed what it had).
 #
 # Each target starts from the committed seeds in fuzz/corpus/<target>/ (read only) and
@@ -51,7 +51,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 failed=()
-min_fresh=${FUZZ_MIN_FRESH:-5000}
+min_fresh=${FUZZ_MIN_FRESH:-1000}
 for t in $targets; do
   bin=$root/$build_dir/fuzz/$t
   seeds=$root/fuzz/corpus/$t
