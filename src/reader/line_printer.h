@@ -1,0 +1,52 @@
+// Where rejoined lines and gap entries go: formatted into the output (or, for gaps in
+// raw and cri output, onto stderr), or held back for -n.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "reader/fd_output.h"
+#include "reader/line_rejoiner.h"
+#include "reader/record_format.h"
+
+namespace mj {
+
+class LinePrinter final : public LineSink {
+ public:
+  LinePrinter(OutputFormat format, FdOutput& out, FdOutput& err) : format_(format), out_(out), err_(err) {}
+
+  void on_line(const RejoinedLine& line) override;
+  void on_gap(const JournalRecord& gap) override;
+  void on_piece(const JournalRecord& piece, bool first_of_line) override;
+
+  // -n N: hold back the last N lines (and the gaps among them) until release_held().
+  void hold_last(std::uint64_t n) { hold_ = n; }
+  void release_held();
+  // raw --follow: print the pieces of a line as they come, not when the line is complete.
+  void stream_pieces(bool on) { stream_pieces_ = on; }
+
+  std::uint64_t records() const { return records_; }  // lines and gaps seen
+
+ private:
+  using Item = std::variant<RejoinedLine, JournalRecord>;
+  void print(const Item& item);
+  static bool same_line(const JournalRecord& piece, const RejoinedLine& line);
+
+  OutputFormat format_;
+  FdOutput& out_;
+  FdOutput& err_;
+  std::optional<std::uint64_t> hold_;
+  std::deque<Item> held_;
+  std::uint64_t held_lines_ = 0;
+  bool stream_pieces_ = false;
+  // raw --follow: the line whose pieces are being printed; lines that complete
+  // meanwhile wait in `waiting_` so that no line is printed into the middle of another.
+  std::optional<JournalRecord> streaming_;
+  std::deque<Item> waiting_;
+  std::uint64_t records_ = 0;
+};
+
+}  // namespace mj
