@@ -308,5 +308,74 @@ TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderAndACopiedDirectory) {
   EXPECT_EQ(r.out, "a1\na2\n");
 }
 
+TEST_F(ReaderTest, GapEntriesAreNeverSkippedSilently) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--overflow", "drop", "--buffer-size", "64K",
+                               "--drain-timeout", "20s"}),
+                    {{3, in[0]}}, sandbox_.file("companion.err"));
+  ::close(in[0]);
+  journald_->pause();  // the companion cannot send: beyond 64 KiB it drops and counts
+  write_lines(in[1], 0, 20000);
+  journald_->resume();
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 1);
+  RunResult r;
+  std::uint64_t lines = 0, dropped = 0, gaps = 0;
+  // journald may still be storing what the companion sent.
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+    r = logs({"-o", "json"});
+    lines = dropped = gaps = 0;
+    for (const std::string& record : split_lines(r.out)) {
+      auto j = nlohmann::json::parse(record);
+      if (j.contains("gap")) {
+        ++gaps;
+        dropped += j["dropped_entries"].get<std::uint64_t>();
+        EXPECT_GT(j["dropped_bytes"].get<std::uint64_t>(), 0u);
+        EXPECT_LE(j["dropped_first_usec"].get<std::uint64_t>(), j["dropped_last_usec"].get<std::uint64_t>());
+      } else {
+        ++lines;
+      }
+    }
+    if (lines + dropped == 20000) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(gaps, 1u);
+  EXPECT_EQ(lines + dropped, 20000u);  // every line is printed or counted in a gap record
+  r = logs({"-o", "short"});
+  EXPECT_NE(r.out.find(" gap the companion dropped "), std::string::npos);
+  // raw: the task's bytes on stdout, the gap said on stderr.
+  r = logs({});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("dropped"), std::string::npos);
+  EXPECT_NE(r.err.find("mesos-journald-logs: the companion dropped "), std::string::npos) << r.err;
+}
+
+TEST_F(ReaderTest, ContainerSelectsNestedContainersAndCriTagsPieces) {
+  auto write_as = [&](const std::string& container, const std::string& text) {
+    RunResult w = run({pipe_binary(), "--namespace", journald_->name(), "--field", "TEST_RUN=" + run_id_,
+                       "--field", "CONTAINER_ID=" + container, "--max-line-bytes", "4"},
+                      text);
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+  };
+  write_as("parent", "p\n");
+  write_as("parent.child", "abcdef\n");
+  write_as("parentx", "not nested\n");  // a prefix, but not a nested container
+  std::string want = "p\nabcdef\n";
+  RunResult r;
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+    r = run({logs_binary(), "--namespace", journald_->name(), "--container", "parent"});
+    if (r.out == want) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(r.out, want);
+  r = run({logs_binary(), "--namespace", journald_->name(), "--container", "parent.child", "-o", "cri"});
+  auto records = split_lines(r.out);
+  ASSERT_EQ(records.size(), 2u) << r.out;
+  EXPECT_NE(records[0].find("Z stdout P abcd"), std::string::npos) << records[0];
+  EXPECT_NE(records[1].find("Z stdout F ef"), std::string::npos) << records[1];
+}
+
 }  // namespace
 }  // namespace mj::test
