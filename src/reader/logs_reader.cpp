@@ -1,5 +1,6 @@
 #include "reader/logs_reader.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,14 @@ constexpr std::size_t kFlushAbove = 256 * 1024;
 // sd_journal_wait() wakes at once on a change (inotify); the timeout only bounds how
 // long a reader that went away (closed pipe) goes unnoticed while nothing is logged.
 constexpr std::uint64_t kFollowWaitUsec = 100 * 1000;
+// raw --follow: how long complete lines wait for a line printed piece by piece.
+constexpr std::uint64_t kStalledLineUsec = 1000 * 1000;
+
+std::uint64_t monotonic_usec() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+}
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "mesos-journald-logs: %s\n", message.c_str());
@@ -74,9 +83,11 @@ int run_reader(const ReaderOptions& o) {
     return 0;
   }
   for (;;) {
+    printer.release_stalled(monotonic_usec(), kStalledLineUsec);
     if (Status s = source->wait(kFollowWaitUsec); !s) return fail(s.error().message);
     if (out.peer_gone()) return 0;
     if (Status s = read_available(); !s) return fail(s.error().message);
+    printer.release_stalled(monotonic_usec(), kStalledLineUsec);
     if (Status s = out.flush(); !s) return fail(s.error().message);
     if (Status s = err.flush(); !s) return fail(s.error().message);
     if (out.closed()) return 0;

@@ -280,6 +280,47 @@ TEST_F(ReaderTest, FollowSeesPiecesAndLinesWrittenAfterItStarted) {
   EXPECT_EQ(wait_exit(reader), 0);
 }
 
+TEST_F(ReaderTest, FollowDoesNotLetAPromptHoldBackTheOtherStream) {
+  int o[2], e[2];
+  ASSERT_EQ(::pipe2(o, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(e, O_CLOEXEC), 0);
+  pid_t companion = spawn(pipe_args({"--stdout-fd", "3", "--stderr-fd", "4", "--flush-partial-after", "30ms"}),
+                          {{3, o[0]}, {4, e[0]}});
+  ::close(o[0]);
+  ::close(e[0]);
+  int r[2];
+  ASSERT_EQ(::pipe2(r, O_CLOEXEC), 0);
+  pid_t reader = spawn({logs_binary(), "--namespace", journald_->name(), "--match", "TEST_RUN=" + run_id_, "-f"},
+                       {{1, r[1]}});
+  ::close(r[1]);
+  std::string seen;
+  auto read_until = [&](const std::string& want) {
+    for (auto end = std::chrono::steady_clock::now() + 10s; seen != want && std::chrono::steady_clock::now() < end;) {
+      struct pollfd p {r[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) == 1) {
+        char buf[4096];
+        ssize_t n = ::read(r[0], buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return seen == want;
+  };
+  write_all(o[1], "Password: ");
+  EXPECT_TRUE(read_until("Password: ")) << seen;
+  write_all(e[1], "warning\n");
+  // The stderr line waits for the prompt's line at most a second, then the prompt's
+  // line is ended where it is.
+  EXPECT_TRUE(read_until("Password: \nwarning\n")) << seen;
+  write_all(o[1], "ok\n");
+  EXPECT_TRUE(read_until("Password: \nwarning\nok\n")) << seen;
+  ::close(o[1]);
+  ::close(e[1]);
+  EXPECT_EQ(wait_exit(companion), 0);
+  ::close(r[0]);
+  EXPECT_EQ(wait_exit(reader), 0);
+}
+
 TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderAndACopiedDirectory) {
   JournaldInstance other("reader-other");
   auto write_to = [&](const std::string& ns, const std::string& line) {
