@@ -87,11 +87,11 @@ Result<JournalSource> JournalSource::open(const ReaderOptions& o) {
   // Without this, sd-journal cuts field values at 64 KiB; a piece can be up to
   // --max-line-bytes (64 MiB).
   if ((r = sd_journal_set_data_threshold(j, 0)) < 0) return sd_error("sd_journal_set_data_threshold", r);
-  if (!o.follow) {
-    std::uint64_t bytes = 0;
-    if ((r = sd_journal_get_usage(j, &bytes)) < 0) return sd_error("cannot read " + description, r);
-    if (bytes == 0) return Error{"no journal files in " + description + " (or none readable)"};
-  }
+  std::uint64_t bytes = 0;
+  if ((r = sd_journal_get_usage(j, &bytes)) < 0) return sd_error("cannot read " + description, r);
+  // Also with --follow: sd-journal does not notice a namespace's directory that appears
+  // later, so waiting would wait for good.
+  if (bytes == 0) return Error{"no journal files in " + description + " (or none readable)"};
   if (Status s = source.add_selection(o); !s) return s.error();
   return Result<JournalSource>(std::move(source));
 }

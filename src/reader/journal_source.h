@@ -17,8 +17,8 @@ namespace mj {
 class JournalSource {
  public:
   // Opens the journal and adds the selection. An error when it cannot be opened, or
-  // (unless follow) when it holds no journal file at all: "nothing matched" would hide
-  // a wrong --namespace or --directory.
+  // when it holds no journal file at all: "nothing matched" would hide a wrong
+  // --namespace or --directory.
   static Result<JournalSource> open(const ReaderOptions& options);
 
   Status seek_head();

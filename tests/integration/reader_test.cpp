@@ -236,6 +236,10 @@ TEST_F(ReaderTest, LastLinesSinceAndNothingMatched) {
   r = run({logs_binary(), "--directory", "/nonexistent/journal", "x"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(r.err.empty());
+  // Not even --follow waits on a namespace without journal files: it would never see it.
+  r = run({logs_binary(), "--namespace", journald_->name() + "-none", "x", "-f"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no journal files"), std::string::npos) << r.err;
   r = run({logs_binary(), "--stream", "stdout"});
   EXPECT_EQ(r.exit_code, 2);
 }
