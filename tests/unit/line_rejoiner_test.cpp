@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -158,6 +160,72 @@ TEST(LineRejoiner, ContinuesOpenLineKnowsTheOpenKeys) {
   EXPECT_TRUE(j.continues_open_line(piece("b", "p", 2, true)));
   EXPECT_FALSE(j.continues_open_line(piece("b", "p", 2, true, ReaderStream::kStderr)));
   EXPECT_FALSE(j.continues_open_line(whole("x")));
+}
+
+// Random lines of three (container, stream) pairs, cut into random pieces (a piece may
+// be empty), the pieces of all pairs interleaved at random but each pair's in order, as
+// the journal has them: every pair's lines come back whole, in order.
+TEST(LineRejoiner, RandomInterleavingsRejoinEveryLine) {
+  for (unsigned seed = 1; seed <= 200; ++seed) {
+    std::mt19937 rng(seed);
+    struct Source {
+      std::string container;
+      ReaderStream stream;
+      std::vector<std::string> lines;
+      std::vector<JournalRecord> records;
+      std::size_t next = 0;
+    };
+    std::vector<Source> sources = {{"c1", ReaderStream::kStdout, {}, {}, 0},
+                                   {"c1", ReaderStream::kStderr, {}, {}, 0},
+                                   {"c1.n", ReaderStream::kStdout, {}, {}, 0}};
+    unsigned partial = 0;
+    for (Source& src : sources) {
+      int n = static_cast<int>(rng() % 20);
+      for (int i = 0; i < n; ++i) {
+        std::string line(rng() % 30, 'x');
+        for (char& c : line) c = static_cast<char>(rng() % 256);
+        src.lines.push_back(line);
+        if (rng() % 2) {  // fits: one entry
+          JournalRecord r = whole(line, src.stream);
+          r.ids.container_id = src.container;
+          src.records.push_back(r);
+          continue;
+        }
+        std::string id = "p" + std::to_string(partial++);
+        unsigned ordinal = 0;
+        std::size_t at = 0;
+        do {
+          std::size_t len = std::min<std::size_t>(rng() % 8, line.size() - at);
+          bool last = at + len == line.size() && rng() % 3 != 0;
+          JournalRecord r = piece(line.substr(at, len), id, ++ordinal, last, src.stream);
+          r.ids.container_id = src.container;
+          src.records.push_back(r);
+          at += len;
+          if (last) break;
+        } while (true);
+      }
+    }
+    LineRejoiner j;
+    Collect c;
+    for (;;) {
+      std::vector<Source*> left;
+      for (Source& src : sources)
+        if (src.next < src.records.size()) left.push_back(&src);
+      if (left.empty()) break;
+      Source* src = left[rng() % left.size()];
+      j.add(src->records[src->next++], c);
+    }
+    EXPECT_FALSE(j.has_open_lines()) << "seed " << seed;
+    for (const Source& src : sources) {
+      std::vector<std::string> got;
+      for (const RejoinedLine& l : c.lines)
+        if (l.ids.container_id == src.container && l.stream == src.stream) {
+          EXPECT_FALSE(l.unfinished || l.missing_pieces);
+          got.push_back(l.message);
+        }
+      EXPECT_EQ(got, src.lines) << "seed " << seed << " " << src.container << " " << stream_name(src.stream);
+    }
+  }
 }
 
 }  // namespace
