@@ -229,6 +229,8 @@ TEST_F(ReaderTest, LastLinesSinceAndNothingMatched) {
   EXPECT_EQ(r.out, "later\n");
   r = logs({"--since", since, "-o", "short"});
   EXPECT_NE(r.out.find(" stdout later\n"), std::string::npos) << r.out;
+  r = logs({"--until", since});
+  EXPECT_EQ(r.out, text);
 
   r = logs({"--stream", "stderr"});
   EXPECT_EQ(r.exit_code, 1);
@@ -325,7 +327,7 @@ TEST_F(ReaderTest, FollowDoesNotLetAPromptHoldBackTheOtherStream) {
   EXPECT_EQ(wait_exit(reader), 0);
 }
 
-TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderAndACopiedDirectory) {
+TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderACopiedDirectoryAndFiles) {
   JournaldInstance other("reader-other");
   auto write_to = [&](const std::string& ns, const std::string& line) {
     RunResult w = run({pipe_binary(), "--namespace", ns, "--field", "TEST_RUN=" + run_id_}, line);
@@ -349,6 +351,14 @@ TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderAndACopiedDirectory) {
   std::filesystem::copy("/run/log/journal/" + machine_id() + "." + journald_->name(), copy.path(),
                         std::filesystem::copy_options::recursive);
   r = run({logs_binary(), "-D", copy.path(), "--match", "TEST_RUN=" + run_id_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "a1\na2\n");
+  // The same files named one by one.
+  std::vector<std::string> args = {logs_binary(), "--match", "TEST_RUN=" + run_id_};
+  for (const auto& f : std::filesystem::recursive_directory_iterator(copy.path()))
+    if (f.path().extension() == ".journal") args.insert(args.end(), {"--file", f.path().string()});
+  ASSERT_GT(args.size(), 3u);
+  r = run(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "a1\na2\n");
 }
