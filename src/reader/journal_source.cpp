@@ -1,5 +1,6 @@
 #include "reader/journal_source.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -142,10 +143,49 @@ Status JournalSource::seek_realtime(std::uint64_t usec) {
   return Status::success();
 }
 
+Status JournalSource::seek_since(std::optional<std::uint64_t> since_usec) {
+  return since_usec ? seek_realtime(*since_usec) : seek_head();
+}
+
+Status JournalSource::seek_last_lines(std::uint64_t n, std::optional<std::uint64_t> since_usec) {
+  int r = sd_journal_seek_tail(j_.get());
+  if (r < 0) return sd_error("cannot read " + description_, r);
+  if (n == 0) return Status::success();  // next() finds only what comes later
+  // Backwards from the end, to the n-th entry that begins a line (a line that fits, or
+  // a first piece), then over the gap entries right before it. Reading the whole
+  // selection forwards would take time in proportion to the task's log, not to n.
+  std::uint64_t starts = 0;
+  std::string cursor;
+  JournalRecord rec;
+  for (;;) {
+    r = sd_journal_previous(j_.get());
+    if (r < 0) return sd_error("cannot read " + description_, r);
+    if (r == 0) return seek_since(since_usec);  // fewer than n lines: all of them
+    if (Status s = read_current(rec); !s) return s;
+    if (since_usec && rec.time_usec < *since_usec) return seek_since(since_usec);
+    bool starts_line = !rec.gap && (rec.partial_id.empty() || rec.ordinal == 1);
+    if (starts_line && ++starts > n) break;
+    if (starts == n && !starts_line && !rec.gap) break;
+    char* c = nullptr;
+    if ((r = sd_journal_get_cursor(j_.get(), &c)) < 0) return sd_error("cannot read " + description_, r);
+    cursor = c;
+    std::free(c);
+  }
+  // The first entry to read is the last one taken; next() returns it.
+  if ((r = sd_journal_seek_cursor(j_.get(), cursor.c_str())) < 0) return sd_error("cannot read " + description_, r);
+  return Status::success();
+}
+
 Result<bool> JournalSource::next(JournalRecord& out) {
   int r = sd_journal_next(j_.get());
   if (r < 0) return sd_error("cannot read " + description_, r);
   if (r == 0) return false;
+  if (Status s = read_current(out); !s) return s.error();
+  return true;
+}
+
+Status JournalSource::read_current(JournalRecord& out) {
+  int r = 0;
   out = JournalRecord{};
   if ((r = sd_journal_get_realtime_usec(j_.get(), &out.time_usec)) < 0)
     return sd_error("cannot read an entry's time in " + description_, r);
@@ -162,7 +202,7 @@ Result<bool> JournalSource::next(JournalRecord& out) {
   }
   if (r < 0) return sd_error("cannot read an entry of " + description_, r);
   if (is_gap) out.gap = gap;
-  return true;
+  return Status::success();
 }
 
 Status JournalSource::wait(std::uint64_t timeout_usec) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -23,6 +24,10 @@ class JournalSource {
 
   Status seek_head();
   Status seek_realtime(std::uint64_t usec);
+  // -n: positions the source at the first entry of the last n lines, counting a line
+  // where its first entry is and taking the gap entries just before it along; not
+  // before since_usec when given.
+  Status seek_last_lines(std::uint64_t n, std::optional<std::uint64_t> since_usec);
   // The next entry of the selection into `out`; false at the end.
   Result<bool> next(JournalRecord& out);
   // Waits up to timeout_usec for the journal to change (sd_journal_wait).
@@ -37,6 +42,8 @@ class JournalSource {
   JournalSource(sd_journal* j, std::string description) : j_(j), description_(std::move(description)) {}
   Status add_selection(const ReaderOptions& options);
   Status add_match(const std::string& field, const std::string& value);
+  Status read_current(JournalRecord& out);
+  Status seek_since(std::optional<std::uint64_t> since_usec);
 
   std::unique_ptr<sd_journal, Close> j_;
   std::string description_;

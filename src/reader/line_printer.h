@@ -24,7 +24,9 @@ class LinePrinter final : public LineSink {
   void on_piece(const JournalRecord& piece, bool first_of_line) override;
 
   // -n N: hold back the last N lines until release_held(), with the gaps among them
-  // and those after the last line left out (they may have held lines of the N).
+  // and those after the last line left out (they may have held lines of the N). The
+  // source starts at the N-th last line already; this keeps the count exact when more
+  // lines end than began there (and for lines that end while --follow starts).
   void hold_last(std::uint64_t n) { hold_ = n; }
   void release_held();
   // raw --follow: print the pieces of a line as they come, not when the line is complete.

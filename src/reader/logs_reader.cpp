@@ -31,8 +31,8 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// A piece that continues a line whose start is before --since: the line belongs to the
-// time of its first piece, so it is not in the range.
+// A piece that continues a line whose start is before --since (or before the last -n
+// lines): the line belongs to where its first piece is, so it is not in the range.
 bool starts_before_range(const JournalRecord& r, const LineRejoiner& rejoiner) {
   return !r.partial_id.empty() && r.ordinal > 1 && !rejoiner.continues_open_line(r);
 }
@@ -42,8 +42,10 @@ bool starts_before_range(const JournalRecord& r, const LineRejoiner& rejoiner) {
 int run_reader(const ReaderOptions& o) {
   auto source = JournalSource::open(o);
   if (!source) return fail(source.error().message);
-  if (Status s = o.since_usec ? source->seek_realtime(*o.since_usec) : source->seek_head(); !s)
-    return fail(s.error().message);
+  Status seeked = o.lines ? source->seek_last_lines(*o.lines, o.since_usec)
+                 : o.since_usec ? source->seek_realtime(*o.since_usec)
+                                : source->seek_head();
+  if (!seeked) return fail(seeked.error().message);
 
   FdOutput out(STDOUT_FILENO), err(STDERR_FILENO);
   LinePrinter printer(o.format, out, err);
@@ -62,7 +64,7 @@ int run_reader(const ReaderOptions& o) {
       if (o.until_usec && r.time_usec > *o.until_usec) {
         if (!rejoiner.has_open_lines()) return Status::success();
         if (!rejoiner.continues_open_line(r)) continue;
-      } else if (o.since_usec && starts_before_range(r, rejoiner)) {
+      } else if ((o.since_usec || o.lines) && starts_before_range(r, rejoiner)) {
         continue;
       }
       rejoiner.add(std::move(r), printer);

@@ -178,6 +178,16 @@ TEST_F(ReaderTest, RandomStreamsComeBackByteForByte) {
   r = logs_until({"--stream", "stderr"}, err_all);
   EXPECT_TRUE(r.out == err_all) << "stderr: " << r.out.size() << " bytes read back of " << err_all.size();
 
+  // -n: the last lines, split and flushed ones among them, found from the end.
+  for (std::size_t n : {1u, 7u, 100u}) {
+    std::vector<std::string> lines = split_lines(out_all);
+    std::string tail;
+    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+    if (out_all.back() != '\n') tail.pop_back();
+    r = logs({"--stream", "stdout", "-n", std::to_string(n)});
+    EXPECT_TRUE(r.out == tail) << "-n " << n << ": " << r.out.size() << " bytes, expected " << tail.size();
+  }
+
   // Both streams: every line of each exactly once, in its stream's order.
   r = logs({"--stream", "both", "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
