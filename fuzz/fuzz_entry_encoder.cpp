@@ -10,7 +10,8 @@
 //   /tmp. Every datagram must parse, and hold exactly: one MESSAGE equal to the piece
 //   (minus a level prefix on a line's first piece), one PRIORITY, one SYSLOG_IDENTIFIER,
 //   one STREAM, the user fields in order, and CONTAINER_PARTIAL_* exactly when a line is
-//   split, with consistent values. Nothing the output holds can add or shadow a field.
+//   split, with consistent values, and MESOS_JOURNALD_NO_NEWLINE exactly on the piece
+//   that ends a line at end of stream. Nothing the output holds can add or shadow a field.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -184,6 +185,9 @@ struct CheckingSink final : mj::PieceSink {
                  "CONTAINER_PARTIAL_LAST wrong");
       FUZZ_CHECK(e.count("CONTAINER_PARTIAL_MESSAGE") == (p.last ? 0u : 1u), "CONTAINER_PARTIAL_MESSAGE wrong");
     }
+    FUZZ_CHECK(e.count("MESOS_JOURNALD_NO_NEWLINE") == (p.unterminated ? 1u : 0u),
+               "MESOS_JOURNALD_NO_NEWLINE wrong");
+    if (p.unterminated) ++expected;
     FUZZ_CHECK(parsed->size() == expected, "%zu fields in the entry, expected %zu", parsed->size(), expected);
   }
 };

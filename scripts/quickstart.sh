@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, then runs a sample "task" through mesos-journald-pipe
-# into a private journald namespace and shows the journal entries and sandbox files.
+# into a private journald namespace and shows the journal entries and sandbox files, then
+# reads the task back with mesos-journald-logs.
 # Run as root on Debian 12. Leaves nothing running; the demo's journal is removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ fi
 scripts/install-deps.sh
 scripts/build.sh
 pipe="$PWD/${BUILD_DIR:-build}/src/mesos-journald-pipe"
+logs="$PWD/${BUILD_DIR:-build}/src/mesos-journald-logs"
 
 ns=mj-quickstart-$$
 sandbox=$(mktemp -d /tmp/mj-quickstart-sandbox.XXXXXX)
@@ -57,3 +59,15 @@ echo
 echo "== sandbox files"
 ls -l "$sandbox"
 for f in stdout stderr; do echo "-- $f:"; od -c "$sandbox/$f" | head -20; done
+
+echo
+echo "== mesos-journald-logs --namespace $ns demo-task.1 --stream stdout (raw: the task's bytes, split lines rejoined)"
+"$logs" --namespace "$ns" demo-task.1 --stream stdout | od -c | head -20
+if "$logs" --namespace "$ns" demo-task.1 --stream stdout | cmp -s - "$sandbox/stdout"; then
+  echo "-- identical to the sandbox stdout file"
+else
+  echo "-- differs from the sandbox stdout file" >&2
+  exit 1
+fi
+echo "== mesos-journald-logs --namespace $ns demo-task.1 -o short"
+"$logs" --namespace "$ns" demo-task.1 -o short

@@ -7,6 +7,9 @@ bool is_name_char(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 constexpr std::string_view kPartialPrefix = "CONTAINER_PARTIAL_";
+// The companion's own markers (gap entries, the unterminated last line): a reader trusts
+// them only because nobody else can set them.
+constexpr std::string_view kOwnPrefix = "MESOS_JOURNALD_";
 
 }  // namespace
 
@@ -20,7 +23,7 @@ bool is_valid_field_name(std::string_view name) {
 
 bool is_reserved_field_name(std::string_view name) {
   return name == "MESSAGE" || name == "PRIORITY" || name == "SYSLOG_IDENTIFIER" || name == "STREAM" ||
-         name.substr(0, kPartialPrefix.size()) == kPartialPrefix;
+         name.substr(0, kPartialPrefix.size()) == kPartialPrefix || name.substr(0, kOwnPrefix.size()) == kOwnPrefix;
 }
 
 Status check_user_field_name(std::string_view name) {

@@ -61,6 +61,10 @@ void JournalStreamWriter::on_piece(const LinePiece& piece) {
     append_field(e.partial, "CONTAINER_PARTIAL_LAST", piece.last ? "true" : "false");
     if (!piece.last) append_field(e.partial, "CONTAINER_PARTIAL_MESSAGE", "true");
   }
+  // Docker's convention has no way to say that the stream ended without '\n'; a field of
+  // our own on the entry that ends the line does, and tools that do not know it see the
+  // same entries as before.
+  if (piece.unterminated) append_field(e.partial, "MESOS_JOURNALD_NO_NEWLINE", "true");
   if (staged_count_ == kBatch) end_of_pieces();
 }
 

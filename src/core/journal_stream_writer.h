@@ -43,7 +43,7 @@ class JournalStreamWriter final : public PieceSink {
     int priority;
     char message_head[16];  // "MESSAGE\n" and the 64-bit length
     std::string_view message;
-    std::string partial;  // CONTAINER_PARTIAL_* of a split line, empty otherwise
+    std::string partial;  // CONTAINER_PARTIAL_* of a split line and MESOS_JOURNALD_NO_NEWLINE, or empty
     bool last;
   };
 

@@ -14,8 +14,8 @@ char* LineFramer::write_ptr() {
   return buf_.get() + end_;
 }
 
-void LineFramer::emit(std::size_t len, bool last, PieceSink& sink) {
-  sink.on_piece(LinePiece{std::string_view(buf_.get() + begin_, len), !line_open_, last});
+void LineFramer::emit(std::size_t len, bool last, PieceSink& sink, bool unterminated) {
+  sink.on_piece(LinePiece{std::string_view(buf_.get() + begin_, len), !line_open_, last, unterminated});
   line_open_ = !last;
 }
 
@@ -74,7 +74,7 @@ void LineFramer::flush_partial(PieceSink& sink) {
 void LineFramer::finish(PieceSink& sink) {
   if (begin_ == end_ && !line_open_) return;
   if (!buf_) write_ptr();
-  emit(end_ - begin_, true, sink);
+  emit(end_ - begin_, true, sink, /*unterminated=*/true);
   sink.end_of_pieces();
   begin_ = end_ = scanned_ = 0;
 }

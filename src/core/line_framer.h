@@ -16,6 +16,9 @@ struct LinePiece {
   std::string_view data;
   bool first;  // the first piece of its line
   bool last;   // the line ends with this piece ('\n' seen, or end of stream)
+  // The line ended at end of stream without a '\n' (only ever on a last piece). Carried
+  // into the journal so that a reader can give back exactly the bytes that were written.
+  bool unterminated = false;
 };
 
 class PieceSink {
@@ -49,16 +52,16 @@ class LineFramer {
   // Emit buffered bytes of an unterminated line as a non-final piece.
   void flush_partial(PieceSink& sink);
 
-  // End of stream: emit what is buffered as the final piece of its line. When an
-  // earlier piece of the line was already emitted and nothing is left, an empty final
-  // piece closes the line.
+  // End of stream: emit what is buffered as the final piece of its line, marked
+  // unterminated. When an earlier piece of the line was already emitted and nothing is
+  // left, an empty final piece closes the line.
   void finish(PieceSink& sink);
 
   std::size_t pending_bytes() const { return end_ - begin_; }
   bool line_open() const { return line_open_; }
 
  private:
-  void emit(std::size_t len, bool last, PieceSink& sink);
+  void emit(std::size_t len, bool last, PieceSink& sink, bool unterminated = false);
 
   std::size_t max_line_;
   std::size_t read_size_;

@@ -30,7 +30,8 @@ const char* kDescription =
 const char* kFooter =
     "Every entry carries MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM=STDOUT|STDERR and the\n"
     "--field/--fields-file fields. Lines longer than --max-line-bytes are split into entries\n"
-    "marked CONTAINER_PARTIAL_* (Docker's convention). Exit status: COMMAND's in command mode,\n"
+    "marked CONTAINER_PARTIAL_* (Docker's convention); a last line that ends at end of stream\n"
+    "without a newline is marked MESOS_JOURNALD_NO_NEWLINE=true. Exit status: COMMAND's in command mode,\n"
     "else 0 when everything was delivered, 1 when something was lost (reported on stderr),\n"
     "2 for a usage error. With --transport stream the entries differ (no STREAM field,\n"
     "journald's framing): docs/systemd.md. See docs/ for the design, every flag and every field.";

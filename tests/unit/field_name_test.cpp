@@ -25,7 +25,8 @@ TEST(FieldName, Invalid) {
 
 TEST(FieldName, UserNamesRejectReservedOnes) {
   for (const char* n : {"MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "STREAM", "CONTAINER_PARTIAL_MESSAGE",
-                        "CONTAINER_PARTIAL_ID", "CONTAINER_PARTIAL_X"}) {
+                        "CONTAINER_PARTIAL_ID", "CONTAINER_PARTIAL_X", "MESOS_JOURNALD_NO_NEWLINE",
+                        "MESOS_JOURNALD_DROPPED_ENTRIES"}) {
     Status s = check_user_field_name(n);
     EXPECT_FALSE(s) << n;
     if (!s) {

@@ -169,8 +169,45 @@ TEST_F(StreamWriterTest, NothingIsHeldBackPastTheEndOfARead) {
   framer.flush_partial(w);
   EXPECT_EQ(one(next(), "MESSAGE"), "thr");
   framer.finish(w);
-  EXPECT_EQ(one(next(), "MESSAGE"), "");  // the empty last piece closes the flushed line
+  Entry e = next();
+  EXPECT_EQ(one(e, "MESSAGE"), "");  // the empty last piece closes the flushed line
+  EXPECT_EQ(one(e, "CONTAINER_PARTIAL_LAST"), "true");
+  EXPECT_EQ(one(e, "MESOS_JOURNALD_NO_NEWLINE"), "true");  // the stream ended after "thr"
   EXPECT_EQ(w.stats().lines, 3u);
+}
+
+TEST_F(StreamWriterTest, OnlyTheLineEndedByEndOfStreamIsMarkedNoNewline) {
+  EntryTemplate t;
+  t.identifier = "x";
+  JournalStreamWriter w(t, delivery_, ids_);
+  LineFramer framer(4);
+  framer.feed("whole\nlast", w);
+  // "whole" is split at 4 bytes; no piece of it is marked.
+  for (const char* m : {"whol", "e"}) {
+    Entry e = next();
+    EXPECT_EQ(one(e, "MESSAGE"), m);
+    EXPECT_EQ(e.count("MESOS_JOURNALD_NO_NEWLINE"), 0u);
+  }
+  framer.finish(w);
+  // A last line that fits stays one entry without CONTAINER_PARTIAL_*: only the mark.
+  Entry e = next();
+  EXPECT_EQ(one(e, "MESSAGE"), "last");
+  EXPECT_EQ(one(e, "MESOS_JOURNALD_NO_NEWLINE"), "true");
+  EXPECT_EQ(e.count("CONTAINER_PARTIAL_ID"), 0u);
+  EXPECT_EQ(e.size(), 5u);  // MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM, the mark
+
+  // Split and ended by end of stream: the mark is on the last piece only.
+  JournalStreamWriter w2(t, delivery_, ids_);
+  LineFramer framer2(4);
+  framer2.feed("abcdef", w2);
+  Entry first = next();
+  EXPECT_EQ(one(first, "MESSAGE"), "abcd");
+  EXPECT_EQ(first.count("MESOS_JOURNALD_NO_NEWLINE"), 0u);
+  framer2.finish(w2);
+  Entry last = next();
+  EXPECT_EQ(one(last, "MESSAGE"), "ef");
+  EXPECT_EQ(one(last, "CONTAINER_PARTIAL_LAST"), "true");
+  EXPECT_EQ(one(last, "MESOS_JOURNALD_NO_NEWLINE"), "true");
 }
 
 TEST_F(StreamWriterTest, WithoutLevelPrefixTheLineIsKeptAsIs) {

@@ -12,16 +12,22 @@ struct Collected {
   std::string data;
   bool first;
   bool last;
-  bool operator==(const Collected& o) const { return data == o.data && first == o.first && last == o.last; }
+  bool unterminated = false;
+  bool operator==(const Collected& o) const {
+    return data == o.data && first == o.first && last == o.last && unterminated == o.unterminated;
+  }
 };
 
 std::ostream& operator<<(std::ostream& os, const Collected& c) {
-  return os << "{\"" << c.data << "\", first=" << c.first << ", last=" << c.last << "}";
+  return os << "{\"" << c.data << "\", first=" << c.first << ", last=" << c.last
+            << ", unterminated=" << c.unterminated << "}";
 }
 
 class Collector : public PieceSink {
  public:
-  void on_piece(const LinePiece& p) override { pieces.push_back({std::string(p.data), p.first, p.last}); }
+  void on_piece(const LinePiece& p) override {
+    pieces.push_back({std::string(p.data), p.first, p.last, p.unterminated});
+  }
   std::vector<Collected> pieces;
 };
 
@@ -77,7 +83,7 @@ TEST(LineFramer, FinalLineWithoutNewlineIsDeliveredAtEnd) {
   ASSERT_EQ(p.size(), 1u);
   p = frame("one\ntwo", 100, 64, true);
   ASSERT_EQ(p.size(), 2u);
-  EXPECT_EQ(p[1], (Collected{"two", true, true}));
+  EXPECT_EQ(p[1], (Collected{"two", true, true, true}));
 }
 
 TEST(LineFramer, NoEntryForEmptyStream) { EXPECT_TRUE(frame("", 100, 64).empty()); }
@@ -141,9 +147,30 @@ TEST(LineFramer, FlushedLineClosedByEndOfStreamGetsEmptyLastPiece) {
   f.flush_partial(c);
   f.finish(c);
   ASSERT_EQ(c.pieces.size(), 2u);
-  EXPECT_EQ(c.pieces[1], (Collected{"", false, true}));
+  EXPECT_EQ(c.pieces[1], (Collected{"", false, true, true}));
   f.finish(c);  // idempotent
   EXPECT_EQ(c.pieces.size(), 2u);
+}
+
+TEST(LineFramer, OnlyALineEndedByEndOfStreamIsUnterminated) {
+  auto p = frame("a\nb", 100, 64);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0], (Collected{"a", true, true, false}));
+  EXPECT_EQ(p[1], (Collected{"b", true, true, true}));
+  // Ending with '\n' leaves nothing to mark.
+  p = frame("a\n", 100, 64);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_FALSE(p[0].unterminated);
+  // A split line that ends at end of stream: only its last piece says so.
+  p = frame("abcde", 2, 64);
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0], (Collected{"ab", true, false, false}));
+  EXPECT_EQ(p[1], (Collected{"cd", false, false, false}));
+  EXPECT_EQ(p[2], (Collected{"e", false, true, true}));
+  // A full piece is held until more comes, so the end of stream closes the line with it.
+  p = frame("abcd", 2, 64);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1], (Collected{"cd", false, true, true}));
 }
 
 TEST(LineFramer, FlushWithNothingPendingDoesNothing) {

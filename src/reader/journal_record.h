@@ -1,0 +1,44 @@
+// One journal entry of the companion, reduced to what the reader uses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mj {
+
+enum class ReaderStream { kStdout, kStderr, kUnknown };  // kUnknown: no STREAM field
+
+// The Mesos ids an entry carries (empty when absent).
+struct MesosIds {
+  std::string task_id;
+  std::string framework_id;
+  std::string executor_id;
+  std::string container_id;
+  std::string agent_id;
+};
+
+// MESOS_JOURNALD_DROPPED_*: the companion dropped entries under --overflow drop.
+struct GapInfo {
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t first_usec = 0;
+  std::uint64_t last_usec = 0;
+};
+
+struct JournalRecord {
+  std::uint64_t time_usec = 0;  // when journald stored it (realtime)
+  ReaderStream stream = ReaderStream::kUnknown;
+  std::string message;          // any bytes
+  MesosIds ids;
+  // CONTAINER_PARTIAL_*: set on the pieces of a split or flushed line.
+  std::string partial_id;
+  unsigned ordinal = 0;
+  bool partial_last = false;
+  bool no_newline = false;      // MESOS_JOURNALD_NO_NEWLINE=true
+  std::optional<GapInfo> gap;
+};
+
+const char* stream_name(ReaderStream s);  // "stdout", "stderr", "-"
+
+}  // namespace mj

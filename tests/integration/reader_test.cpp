@@ -1,0 +1,446 @@
+// mesos-journald-logs against a real journald namespace, fed by the real companion.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "companion_fixture.h"
+
+namespace mj::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string logs_binary() { return MJ_LOGS_BINARY; }
+
+std::string machine_id() {
+  std::ifstream in("/etc/machine-id");
+  std::string id;
+  in >> id;
+  return id;
+}
+
+void write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ASSERT_GT(n, 0) << std::strerror(errno);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::string base64_decode(const std::string& in) {
+  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    v = (v << 6) | static_cast<unsigned>(kAlphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((v >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// The lines of a byte stream as a reader must give them back: split at '\n', and a
+// last line without '\n' when there is one.
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(s.substr(start, nl - start));
+  if (start < s.size()) lines.push_back(s.substr(start));
+  return lines;
+}
+
+// A random task output: lines of 0..200 KiB (mostly short), random bytes with NUL and
+// runs of '\n', in chunks; `pause` after a chunk that ends in the middle of a line makes
+// the companion flush it as a partial piece.
+struct Chunk {
+  std::string bytes;
+  bool pause;
+};
+std::vector<Chunk> random_output(std::mt19937_64& rng, std::size_t lines, bool final_newline) {
+  std::vector<Chunk> chunks;
+  std::string text;
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  for (std::size_t i = 0; i < lines; ++i) {
+    std::size_t kind = pick(100);
+    std::size_t len = kind < 70 ? pick(100) : kind < 95 ? pick(10 * 1024) : pick(200 * 1024 + 1);
+    std::string line(len, '\0');
+    for (char& c : line) {
+      std::size_t r = pick(64);
+      c = r == 0 ? '\0' : r == 1 ? '\r' : static_cast<char>(r < 40 ? 'a' + pick(26) : pick(256));
+      if (c == '\n') c = ' ';
+    }
+    text += line;
+    // An idle pause in the middle of a line now and then (the companion flushes it).
+    if (pick(25) == 0 && !line.empty()) {
+      std::size_t cut = text.size() - pick(line.size());
+      chunks.push_back({text.substr(0, cut), true});
+      text.erase(0, cut);
+    }
+    text += std::string(pick(8) == 0 ? 1 + pick(5) : 1, '\n');  // runs of empty lines
+  }
+  if (!final_newline) {
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    text += "no newline at the end";
+  }
+  chunks.push_back({text, false});
+  return chunks;
+}
+
+class ReaderTest : public CompanionTest {
+ protected:
+  RunResult logs(std::vector<std::string> extra, const std::string& ns = "") const {
+    std::vector<std::string> args = {logs_binary(), "--namespace", ns.empty() ? journald_->name() : ns,
+                                     "--match", "TEST_RUN=" + run_id_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run(args);
+  }
+  // The reader's output once it is `expected`, or its last output after 10 s: journald
+  // may still be storing what the companion sent when the companion exits.
+  RunResult logs_until(const std::vector<std::string>& extra, const std::string& expected) const {
+    RunResult r;
+    for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+      r = logs(extra);
+      if (r.out == expected) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return r;
+  }
+  // Runs the companion on two pipes, writes `out` and `err` to them, closes them and
+  // waits for the companion.
+  void companion_writes(const std::string& out, const std::string& err = "") {
+    int o[2], e[2];
+    ASSERT_EQ(::pipe2(o, O_CLOEXEC), 0);
+    ASSERT_EQ(::pipe2(e, O_CLOEXEC), 0);
+    pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--stderr-fd", "4"}), {{3, o[0]}, {4, e[0]}});
+    ::close(o[0]);
+    ::close(e[0]);
+    write_all(o[1], out);
+    write_all(e[1], err);
+    ::close(o[1]);
+    ::close(e[1]);
+    EXPECT_EQ(wait_exit(pid), 0);
+  }
+};
+
+TEST_F(ReaderTest, RandomStreamsComeBackByteForByte) {
+  // MJ_READER_SEED=N repeats a run.
+  const char* seed_env = std::getenv("MJ_READER_SEED");
+  std::uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (MJ_READER_SEED)");
+  std::mt19937_64 rng(seed);
+  // One stream ends without a final newline, the other with one, chosen at random.
+  bool out_ends_with_newline = rng() % 2 == 0;
+  auto out_chunks = random_output(rng, 300, out_ends_with_newline);
+  auto err_chunks = random_output(rng, 300, !out_ends_with_newline);
+  std::string out_all, err_all;
+  for (auto& c : out_chunks) out_all += c.bytes;
+  for (auto& c : err_chunks) err_all += c.bytes;
+
+  int o[2], e[2];
+  ASSERT_EQ(::pipe2(o, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(e, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--stderr-fd", "4", "--max-line-bytes", "4K",
+                               "--flush-partial-after", "30ms"}),
+                    {{3, o[0]}, {4, e[0]}});
+  ::close(o[0]);
+  ::close(e[0]);
+  // Both streams in turns, so that their pieces interleave in the journal.
+  for (std::size_t i = 0; i < std::max(out_chunks.size(), err_chunks.size()); ++i) {
+    bool pause = false;
+    if (i < out_chunks.size()) write_all(o[1], out_chunks[i].bytes), pause |= out_chunks[i].pause;
+    if (i < err_chunks.size()) write_all(e[1], err_chunks[i].bytes), pause |= err_chunks[i].pause;
+    if (pause) std::this_thread::sleep_for(100ms);
+  }
+  ::close(o[1]);
+  ::close(e[1]);
+  ASSERT_EQ(wait_exit(pid), 0);
+
+  RunResult r = logs_until({"--stream", "stdout", "-o", "raw"}, out_all);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == out_all) << "stdout: " << r.out.size() << " bytes read back of " << out_all.size();
+  r = logs_until({"--stream", "stderr"}, err_all);
+  EXPECT_TRUE(r.out == err_all) << "stderr: " << r.out.size() << " bytes read back of " << err_all.size();
+
+  // -n: the last lines, split and flushed ones among them, found from the end.
+  for (std::size_t n : {1u, 7u, 100u}) {
+    std::vector<std::string> lines = split_lines(out_all);
+    std::string tail;
+    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) tail += lines[i] + "\n";
+    if (out_all.back() != '\n') tail.pop_back();
+    r = logs({"--stream", "stdout", "-n", std::to_string(n)});
+    EXPECT_TRUE(r.out == tail) << "-n " << n << ": " << r.out.size() << " bytes, expected " << tail.size();
+  }
+
+  // Both streams: every line of each exactly once, in its stream's order.
+  r = logs({"--stream", "both", "-o", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got_out, got_err;
+  std::size_t no_newline = 0;
+  for (const std::string& record : split_lines(r.out)) {
+    auto j = nlohmann::json::parse(record);
+    std::string msg = j.contains("message") ? j["message"].get<std::string>()
+                                            : base64_decode(j["message_base64"].get<std::string>());
+    (j["stream"] == "stdout" ? got_out : got_err).push_back(msg);
+    if (j.contains("no_newline")) ++no_newline;
+  }
+  EXPECT_TRUE(got_out == split_lines(out_all)) << got_out.size() << " stdout lines of " << split_lines(out_all).size();
+  EXPECT_TRUE(got_err == split_lines(err_all)) << got_err.size() << " stderr lines of " << split_lines(err_all).size();
+  EXPECT_EQ(no_newline, 1u);
+
+  // The run went through what it claims to: lines split at 4 KiB, and lines flushed
+  // while idle (a piece before the last that is shorter than 4 KiB).
+  r = logs({"-o", "cri"});
+  std::size_t split = 0, flushed = 0;
+  for (const std::string& record : split_lines(r.out)) {
+    // "<time> <stream> <P|F> <piece>": the piece starts after the third space.
+    std::size_t tag = record.find(' ', record.find(' ') + 1) + 1;
+    if (record.compare(tag, 2, "P ") != 0) continue;
+    std::size_t piece = record.size() - (tag + 2);
+    (piece == 4096 ? split : flushed) += 1;
+  }
+  EXPECT_GT(split, 0u);
+  EXPECT_GT(flushed, 0u);
+}
+
+TEST_F(ReaderTest, LastLinesSinceAndNothingMatched) {
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "n" + std::to_string(i) + "\n";
+  companion_writes(text);
+  std::string last10;
+  for (int i = 20; i < 30; ++i) last10 += "n" + std::to_string(i) + "\n";
+  RunResult r = logs_until({"-n", "10"}, last10);
+  EXPECT_EQ(r.out, last10);
+  EXPECT_EQ(r.exit_code, 0);
+
+  std::this_thread::sleep_for(50ms);
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  char since[64];
+  std::snprintf(since, sizeof since, "@%.6f", std::chrono::duration<double>(now).count());
+  std::this_thread::sleep_for(50ms);
+  companion_writes("later\n");
+  r = logs_until({"--since", since}, "later\n");
+  EXPECT_EQ(r.out, "later\n");
+  r = logs({"--since", since, "-o", "short"});
+  EXPECT_NE(r.out.find(" stdout later\n"), std::string::npos) << r.out;
+  r = logs({"--until", since});
+  EXPECT_EQ(r.out, text);
+
+  r = logs({"--stream", "stderr"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no entries match"), std::string::npos) << r.err;
+  r = run({logs_binary(), "--directory", "/nonexistent/journal", "x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(r.err.empty());
+  // Not even --follow waits on a namespace without journal files: it would never see it.
+  r = run({logs_binary(), "--namespace", journald_->name() + "-none", "x", "-f"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no journal files"), std::string::npos) << r.err;
+  r = run({logs_binary(), "--stream", "stdout"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(ReaderTest, FollowSeesPiecesAndLinesWrittenAfterItStarted) {
+  int o[2];
+  ASSERT_EQ(::pipe2(o, O_CLOEXEC), 0);
+  pid_t companion = spawn(pipe_args({"--stdout-fd", "3", "--flush-partial-after", "30ms"}), {{3, o[0]}});
+  ::close(o[0]);
+  write_all(o[1], "before\n");
+
+  int r[2];
+  ASSERT_EQ(::pipe2(r, O_CLOEXEC), 0);
+  pid_t reader = spawn({logs_binary(), "--namespace", journald_->name(), "--match", "TEST_RUN=" + run_id_, "-f"},
+                       {{1, r[1]}});
+  ::close(r[1]);
+  std::string seen;
+  auto read_until = [&](const std::string& want) {
+    for (auto end = std::chrono::steady_clock::now() + 10s;
+         seen.find(want) == std::string::npos && std::chrono::steady_clock::now() < end;) {
+      struct pollfd p {r[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) == 1) {
+        char buf[4096];
+        ssize_t n = ::read(r[0], buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return seen.find(want) != std::string::npos;
+  };
+  EXPECT_TRUE(read_until("before\n")) << seen;
+  write_all(o[1], "after\nprom");
+  // The piece is printed as it comes, before the line's end exists.
+  EXPECT_TRUE(read_until("before\nafter\nprom")) << seen;
+  write_all(o[1], "pt\n");
+  EXPECT_TRUE(read_until("before\nafter\nprompt\n")) << seen;
+  EXPECT_EQ(seen, "before\nafter\nprompt\n");
+  ::close(o[1]);
+  EXPECT_EQ(wait_exit(companion), 0);
+  // Nobody reads any more: the reader ends by itself, quietly.
+  ::close(r[0]);
+  EXPECT_EQ(wait_exit(reader), 0);
+}
+
+TEST_F(ReaderTest, FollowDoesNotLetAPromptHoldBackTheOtherStream) {
+  int o[2], e[2];
+  ASSERT_EQ(::pipe2(o, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(e, O_CLOEXEC), 0);
+  pid_t companion = spawn(pipe_args({"--stdout-fd", "3", "--stderr-fd", "4", "--flush-partial-after", "30ms"}),
+                          {{3, o[0]}, {4, e[0]}});
+  ::close(o[0]);
+  ::close(e[0]);
+  int r[2];
+  ASSERT_EQ(::pipe2(r, O_CLOEXEC), 0);
+  pid_t reader = spawn({logs_binary(), "--namespace", journald_->name(), "--match", "TEST_RUN=" + run_id_, "-f"},
+                       {{1, r[1]}});
+  ::close(r[1]);
+  std::string seen;
+  auto read_until = [&](const std::string& want) {
+    for (auto end = std::chrono::steady_clock::now() + 10s; seen != want && std::chrono::steady_clock::now() < end;) {
+      struct pollfd p {r[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) == 1) {
+        char buf[4096];
+        ssize_t n = ::read(r[0], buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return seen == want;
+  };
+  write_all(o[1], "Password: ");
+  EXPECT_TRUE(read_until("Password: ")) << seen;
+  write_all(e[1], "warning\n");
+  // The stderr line waits for the prompt's line at most a second, then the prompt's
+  // line is ended where it is.
+  EXPECT_TRUE(read_until("Password: \nwarning\n")) << seen;
+  write_all(o[1], "ok\n");
+  EXPECT_TRUE(read_until("Password: \nwarning\nok\n")) << seen;
+  ::close(o[1]);
+  ::close(e[1]);
+  EXPECT_EQ(wait_exit(companion), 0);
+  ::close(r[0]);
+  EXPECT_EQ(wait_exit(reader), 0);
+}
+
+TEST_F(ReaderTest, AllNamespacesMergedInTimeOrderACopiedDirectoryAndFiles) {
+  JournaldInstance other("reader-other");
+  auto write_to = [&](const std::string& ns, const std::string& line) {
+    RunResult w = run({pipe_binary(), "--namespace", ns, "--field", "TEST_RUN=" + run_id_}, line);
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+    // Stored before the next one is written, so that the times are in this order.
+    RunResult check;
+    for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+      check = logs({}, ns);
+      if (check.out.find(line) != std::string::npos) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_NE(check.out.find(line), std::string::npos);
+  };
+  write_to(journald_->name(), "a1\n");
+  write_to(other.name(), "b1\n");
+  write_to(journald_->name(), "a2\n");
+  RunResult r = logs({}, "*");
+  EXPECT_EQ(r.out, "a1\nb1\na2\n") << r.err;
+
+  TempDir copy;
+  std::filesystem::copy("/run/log/journal/" + machine_id() + "." + journald_->name(), copy.path(),
+                        std::filesystem::copy_options::recursive);
+  r = run({logs_binary(), "-D", copy.path(), "--match", "TEST_RUN=" + run_id_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "a1\na2\n");
+  // The same files named one by one.
+  std::vector<std::string> args = {logs_binary(), "--match", "TEST_RUN=" + run_id_};
+  for (const auto& f : std::filesystem::recursive_directory_iterator(copy.path()))
+    if (f.path().extension() == ".journal") args.insert(args.end(), {"--file", f.path().string()});
+  ASSERT_GT(args.size(), 3u);
+  r = run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "a1\na2\n");
+}
+
+TEST_F(ReaderTest, GapEntriesAreNeverSkippedSilently) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--overflow", "drop", "--buffer-size", "64K",
+                               "--drain-timeout", "20s"}),
+                    {{3, in[0]}}, sandbox_.file("companion.err"));
+  ::close(in[0]);
+  journald_->pause();  // the companion cannot send: beyond 64 KiB it drops and counts
+  write_lines(in[1], 0, 20000);
+  journald_->resume();
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 1);
+  RunResult r;
+  std::uint64_t lines = 0, dropped = 0, gaps = 0;
+  // journald may still be storing what the companion sent.
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+    r = logs({"-o", "json"});
+    lines = dropped = gaps = 0;
+    for (const std::string& record : split_lines(r.out)) {
+      auto j = nlohmann::json::parse(record);
+      if (j.contains("gap")) {
+        ++gaps;
+        dropped += j["dropped_entries"].get<std::uint64_t>();
+        EXPECT_GT(j["dropped_bytes"].get<std::uint64_t>(), 0u);
+        EXPECT_LE(j["dropped_first_usec"].get<std::uint64_t>(), j["dropped_last_usec"].get<std::uint64_t>());
+      } else {
+        ++lines;
+      }
+    }
+    if (lines + dropped == 20000) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(gaps, 1u);
+  EXPECT_EQ(lines + dropped, 20000u);  // every line is printed or counted in a gap record
+  r = logs({"-o", "short"});
+  EXPECT_NE(r.out.find(" gap the companion dropped "), std::string::npos);
+  // raw: the task's bytes on stdout, the gap said on stderr.
+  r = logs({});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("dropped"), std::string::npos);
+  EXPECT_NE(r.err.find("mesos-journald-logs: the companion dropped "), std::string::npos) << r.err;
+}
+
+TEST_F(ReaderTest, ContainerSelectsNestedContainersAndCriTagsPieces) {
+  auto write_as = [&](const std::string& container, const std::string& text) {
+    RunResult w = run({pipe_binary(), "--namespace", journald_->name(), "--field", "TEST_RUN=" + run_id_,
+                       "--field", "CONTAINER_ID=" + container, "--max-line-bytes", "4"},
+                      text);
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+  };
+  write_as("parent", "p\n");
+  write_as("parent.child", "abcdef\n");
+  write_as("parentx", "not nested\n");  // a prefix, but not a nested container
+  std::string want = "p\nabcdef\n";
+  RunResult r;
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
+    r = run({logs_binary(), "--namespace", journald_->name(), "--container", "parent"});
+    if (r.out == want) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(r.out, want);
+  r = run({logs_binary(), "--namespace", journald_->name(), "--container", "parent.child", "-o", "cri"});
+  auto records = split_lines(r.out);
+  ASSERT_EQ(records.size(), 2u) << r.out;
+  EXPECT_NE(records[0].find("Z stdout P abcd"), std::string::npos) << records[0];
+  EXPECT_NE(records[1].find("Z stdout F ef"), std::string::npos) << records[1];
+}
+
+}  // namespace
+}  // namespace mj::test
