@@ -18,16 +18,16 @@
 #include <thread>
 
 #include "bench_util.h"
-#include "core/diagnostics.h"
-#include "core/entry_template.h"
-#include "core/journal_delivery.h"
-#include "core/journal_socket.h"
-#include "core/journal_stream_writer.h"
-#include "core/line_framer.h"
-#include "core/native_encoding.h"
-#include "core/partial_id.h"
-#include "core/rotating_file.h"
-#include "core/wait_control.h"
+#include "core/base/diagnostics.h"
+#include "core/base/wait_control.h"
+#include "core/entry/entry_template.h"
+#include "core/entry/journal_stream_writer.h"
+#include "core/entry/native_encoding.h"
+#include "core/files/rotating_file.h"
+#include "core/framing/line_framer.h"
+#include "core/framing/partial_id.h"
+#include "core/journald/journal_delivery.h"
+#include "core/journald/journal_socket.h"
 
 namespace {
 

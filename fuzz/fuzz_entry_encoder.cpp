@@ -24,18 +24,18 @@
 #include <string>
 #include <vector>
 
-#include "core/config_values.h"
-#if __has_include("core/journal_delivery.h")
-#include "core/journal_delivery.h"
+#include "core/base/config_values.h"
+#if __has_include("core/journald/journal_delivery.h")
+#include "core/journald/journal_delivery.h"
 #define MJ_FUZZ_HAS_DELIVERY 1
 #endif
-#include "core/field_name.h"
-#include "core/journal_socket.h"
-#include "core/journal_stream_writer.h"
-#include "core/level_prefix.h"
-#include "core/line_framer.h"
-#include "core/native_encoding.h"
-#include "core/partial_id.h"
+#include "core/entry/field_name.h"
+#include "core/entry/journal_stream_writer.h"
+#include "core/entry/native_encoding.h"
+#include "core/framing/level_prefix.h"
+#include "core/framing/line_framer.h"
+#include "core/framing/partial_id.h"
+#include "core/journald/journal_socket.h"
 #include "fuzz_check.h"
 #include "native_parser.h"
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/field_name.h"
-#include "core/fields_file.h"
+#include "core/entry/field_name.h"
+#include "core/entry/fields_file.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

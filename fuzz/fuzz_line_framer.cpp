@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/line_framer.h"
+#include "core/framing/line_framer.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -14,8 +14,8 @@
 #include <cctype>
 #include <string>
 
-#include "core/config_values.h"
-#include "core/field_name.h"
+#include "core/base/config_values.h"
+#include "core/entry/field_name.h"
 #include "fuzz_check.h"
 #include "fuzz_lines.h"
 #include "logger/logger_config.h"

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rotating_file.h"
+#include "core/files/rotating_file.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/unique_fd.h"
+#include "core/base/unique_fd.h"
 
 namespace mj {
 namespace {

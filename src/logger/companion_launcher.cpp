@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/fields_file.h"
+#include "core/entry/fields_file.h"
 
 extern char** environ;
 

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "core/entry_template.h"
-#include "core/result.h"
-#include "core/unique_fd.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
+#include "core/entry/entry_template.h"
 #include "logger/cgroup_placement.h"
 
 namespace mj {

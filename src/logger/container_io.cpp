@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include "core/unit_name.h"
-#include "core/user_ids.h"
+#include "core/base/user_ids.h"
+#include "core/journald/unit_name.h"
 
 #include "logger/container_naming.h"
 #include "logger/field_derivation.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/result.h"
-#include "core/unique_fd.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
 #include "logger/cgroup_placement.h"
 #include "logger/companion_launcher.h"
 #include "logger/container_metadata.h"

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "core/config_values.h"
+#include "core/base/config_values.h"
 #include "logger/field_derivation.h"
 
 namespace mj {

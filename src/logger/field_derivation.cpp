@@ -3,7 +3,7 @@
 #include <set>
 #include <utility>
 
-#include "core/field_name.h"
+#include "core/entry/field_name.h"
 #include "logger/metadata_limits.h"
 #include "logger/reserved_fields.h"
 

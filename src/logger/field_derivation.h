@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/entry_template.h"
+#include "core/entry/entry_template.h"
 #include "logger/container_metadata.h"
 #include "logger/logger_config.h"
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "core/config_values.h"
-#include "core/field_name.h"
+#include "core/base/config_values.h"
+#include "core/entry/field_name.h"
 #include "logger/metadata_limits.h"
 #include "logger/reserved_fields.h"
 #include "logger/text_list.h"

@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/entry_template.h"
-#include "core/result.h"
+#include "core/base/result.h"
+#include "core/entry/entry_template.h"
 #include "logger/label_policy.h"
 #include "logger/name_template.h"
 

@@ -9,7 +9,7 @@
 // the operator's values are limits, not defaults.
 #pragma once
 
-#include "core/result.h"
+#include "core/base/result.h"
 #include "logger/container_metadata.h"
 #include "logger/logger_config.h"
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/field_name.h"
+#include "core/entry/field_name.h"
 
 namespace mj {
 

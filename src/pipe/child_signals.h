@@ -4,9 +4,9 @@
 
 #include <sys/types.h>
 
-#include "core/result.h"
-#include "core/stream_pump.h"
-#include "core/unique_fd.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
+#include "core/pump/stream_pump.h"
 
 namespace mj {
 

@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/diagnostics.h"
-#include "core/journal_socket.h"
-#include "core/stream_pump.h"
+#include "core/base/diagnostics.h"
+#include "core/journald/journal_socket.h"
+#include "core/pump/stream_pump.h"
 #include "pipe/child_process.h"
 #include "pipe/child_signals.h"
 #include "pipe/companion_setup.h"

@@ -4,11 +4,11 @@
 
 #include <optional>
 
-#include "core/diagnostics.h"
-#include "core/entry_template.h"
-#include "core/result.h"
-#include "core/rotating_file.h"
-#include "core/unique_fd.h"
+#include "core/base/diagnostics.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
+#include "core/entry/entry_template.h"
+#include "core/files/rotating_file.h"
 #include "pipe/pipe_options.h"
 
 namespace mj {

@@ -1,9 +1,9 @@
 // The companion's last words: what it could not deliver, on its stderr.
 #pragma once
 
-#include "core/diagnostics.h"
-#include "core/journal_socket.h"
-#include "core/stream_pump.h"
+#include "core/base/diagnostics.h"
+#include "core/journald/journal_socket.h"
+#include "core/pump/stream_pump.h"
 
 namespace mj {
 

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/config_values.h"
-#include "core/field_name.h"
-#include "core/fields_file.h"
-#include "core/unit_name.h"
+#include "core/base/config_values.h"
+#include "core/entry/field_name.h"
+#include "core/entry/fields_file.h"
+#include "core/journald/unit_name.h"
 
 namespace mj {
 namespace {

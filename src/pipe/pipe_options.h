@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "core/entry_template.h"
-#include "core/result.h"
-#include "core/rotating_file.h"
-#include "core/stream_pump.h"
+#include "core/base/result.h"
+#include "core/entry/entry_template.h"
+#include "core/files/rotating_file.h"
+#include "core/pump/stream_pump.h"
 #include "pipe/pod_task.h"
 
 namespace mj {

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/unique_fd.h"
-#include "core/wait_control.h"
+#include "core/base/unique_fd.h"
+#include "core/base/wait_control.h"
 
 namespace mj {
 namespace {

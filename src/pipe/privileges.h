@@ -1,8 +1,8 @@
 // Dropping from root to the container's user before anything touches the sandbox.
 #pragma once
 
-#include "core/result.h"
-#include "core/user_ids.h"
+#include "core/base/result.h"
+#include "core/base/user_ids.h"
 
 namespace mj {
 

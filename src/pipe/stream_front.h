@@ -9,9 +9,9 @@
 
 #include <string>
 
-#include "core/diagnostics.h"
-#include "core/result.h"
-#include "core/unique_fd.h"
+#include "core/base/diagnostics.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
 #include "pipe/child_signals.h"
 #include "pipe/pipe_options.h"
 

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "core/wait_control.h"
+#include "core/base/wait_control.h"
 
 namespace mj {
 namespace {

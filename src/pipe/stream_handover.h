@@ -19,8 +19,8 @@
 #include <chrono>
 #include <optional>
 
-#include "core/result.h"
-#include "core/unique_fd.h"
+#include "core/base/result.h"
+#include "core/base/unique_fd.h"
 
 namespace mj {
 

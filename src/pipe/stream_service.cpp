@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "core/journal_stream_connection.h"
-#include "core/stream_pump.h"
+#include "core/journald/journal_stream_connection.h"
+#include "core/pump/stream_pump.h"
 #include "pipe/child_signals.h"
 #include "pipe/companion_setup.h"
 #include "pipe/loss_report.h"

@@ -3,7 +3,7 @@
 // them to journald's stream socket and the sandbox files.
 #pragma once
 
-#include "core/diagnostics.h"
+#include "core/base/diagnostics.h"
 #include "pipe/pipe_options.h"
 
 namespace mj {

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "core/shared_library.h"
+#include "core/base/shared_library.h"
 
 namespace mj {
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/entry_template.h"
-#include "core/result.h"
+#include "core/base/result.h"
+#include "core/entry/entry_template.h"
 
 namespace mj {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/fields_file.h"
+#include "core/entry/fields_file.h"
 #include "logger_test_util.h"
 #include "temp_dir.h"
 

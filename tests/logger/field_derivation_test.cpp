@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/field_name.h"
+#include "core/entry/field_name.h"
 #include "logger/metadata_limits.h"
 
 namespace mj {

@@ -1,7 +1,7 @@
 // A WaitControl with a deadline and no interrupt, for tests of waiting code.
 #pragma once
 
-#include "core/wait_control.h"
+#include "core/base/wait_control.h"
 
 namespace mj::test {
 

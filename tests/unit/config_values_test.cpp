@@ -1,4 +1,4 @@
-#include "core/config_values.h"
+#include "core/base/config_values.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/field_name.h"
+#include "core/entry/field_name.h"
 
 #include <gtest/gtest.h>
 

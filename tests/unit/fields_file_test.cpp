@@ -1,4 +1,4 @@
-#include "core/fields_file.h"
+#include "core/entry/fields_file.h"
 
 #include <gtest/gtest.h>
 

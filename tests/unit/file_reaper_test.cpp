@@ -1,4 +1,4 @@
-#include "core/file_reaper.h"
+#include "core/files/file_reaper.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "core/journal_delivery.h"
+#include "core/journald/journal_delivery.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/journal_socket.h"
+#include "core/journald/journal_socket.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/journal_stream_connection.h"
+#include "core/journald/journal_stream_connection.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -1,4 +1,4 @@
-#include "core/journal_stream_writer.h"
+#include "core/entry/journal_stream_writer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/level_prefix.h"
+#include "core/framing/level_prefix.h"
 
 #include <gtest/gtest.h>
 

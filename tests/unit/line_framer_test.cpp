@@ -1,4 +1,4 @@
-#include "core/line_framer.h"
+#include "core/framing/line_framer.h"
 
 #include <gtest/gtest.h>
 

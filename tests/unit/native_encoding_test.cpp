@@ -1,4 +1,4 @@
-#include "core/native_encoding.h"
+#include "core/entry/native_encoding.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/reconnect.h"
+#include "core/journald/reconnect.h"
 
 #include <cerrno>
 

@@ -1,4 +1,4 @@
-#include "core/replay_plan.h"
+#include "core/journald/replay_plan.h"
 
 #include <gtest/gtest.h>
 

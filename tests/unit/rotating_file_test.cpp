@@ -1,4 +1,4 @@
-#include "core/rotating_file.h"
+#include "core/files/rotating_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "core/send_pacer.h"
+#include "core/journald/send_pacer.h"
 
 #include <gtest/gtest.h>
 

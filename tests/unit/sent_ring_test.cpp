@@ -1,4 +1,4 @@
-#include "core/sent_ring.h"
+#include "core/journald/sent_ring.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/unit_name.h"
+#include "core/journald/unit_name.h"
 
 #include <gtest/gtest.h>
 

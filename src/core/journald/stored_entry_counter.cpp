@@ -1,0 +1,129 @@
+#include "core/journald/stored_entry_counter.h"
+
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "core/base/shared_library.h"
+#include "core/base/wait_control.h"
+
+namespace mj {
+
+// libsystemd, loaded only when a journald has died: a companion starts and idles without
+// mapping it and the half-dozen libraries it pulls in.
+struct SdJournalApi {
+  SharedLibrary lib;
+  decltype(&::sd_journal_open_namespace) open_namespace = nullptr;
+  decltype(&::sd_journal_close) close = nullptr;
+  decltype(&::sd_journal_add_match) add_match = nullptr;
+  decltype(&::sd_journal_seek_realtime_usec) seek_realtime_usec = nullptr;
+  decltype(&::sd_journal_seek_cursor) seek_cursor = nullptr;
+  decltype(&::sd_journal_seek_tail) seek_tail = nullptr;
+  decltype(&::sd_journal_next) next = nullptr;
+  decltype(&::sd_journal_previous) previous = nullptr;
+  decltype(&::sd_journal_test_cursor) test_cursor = nullptr;
+  decltype(&::sd_journal_get_cursor) get_cursor = nullptr;
+  decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
+  decltype(&::sd_journal_has_runtime_files) has_runtime_files = nullptr;
+  decltype(&::sd_journal_has_persistent_files) has_persistent_files = nullptr;
+  bool loaded = false;
+
+  Status load() {
+    if (loaded) return Status::success();
+    if (Status s = lib.open("libsystemd.so.0"); !s) return s;
+    bool ok = lib.resolve(open_namespace, "sd_journal_open_namespace") && lib.resolve(close, "sd_journal_close") &&
+              lib.resolve(add_match, "sd_journal_add_match") &&
+              lib.resolve(seek_realtime_usec, "sd_journal_seek_realtime_usec") &&
+              lib.resolve(seek_cursor, "sd_journal_seek_cursor") && lib.resolve(seek_tail, "sd_journal_seek_tail") &&
+              lib.resolve(next, "sd_journal_next") && lib.resolve(previous, "sd_journal_previous") &&
+              lib.resolve(test_cursor, "sd_journal_test_cursor") && lib.resolve(get_cursor, "sd_journal_get_cursor") &&
+              lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec") &&
+              lib.resolve(has_runtime_files, "sd_journal_has_runtime_files") &&
+              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files");
+    if (!ok) return Error{"libsystemd lacks " + lib.missing()};
+    loaded = true;
+    return Status::success();
+  }
+};
+
+namespace {
+
+Result<std::string> boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string uuid, id;
+  if (!(in >> uuid)) return Error{"cannot read /proc/sys/kernel/random/boot_id"};
+  for (char c : uuid)
+    if (c != '-') id.push_back(c);
+  return id;
+}
+
+}  // namespace
+
+StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
+    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()), api_(std::make_unique<SdJournalApi>()) {}
+
+StoredEntryCounter::~StoredEntryCounter() = default;
+
+Result<std::uint64_t> StoredEntryCounter::count() {
+  if (Status s = api_->load(); !s) return s.error();
+  const SdJournalApi& sd = *api_;
+  sd_journal* raw = nullptr;
+  int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
+  if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
+  auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
+  std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
+  // sd-journal skips files it may not open (EACCES) without failing: a companion that
+  // runs as the task's user sees an empty journal, which is not the same as a journal
+  // without our entries.
+  if (sd.has_runtime_files(j.get()) <= 0 && sd.has_persistent_files(j.get()) <= 0) {
+    std::string journal = namespace_.empty() ? std::string("the default journal") : "namespace " + namespace_;
+    return Error{"no journal file of " + journal + " is readable by uid " + std::to_string(::geteuid())};
+  }
+
+  auto boot = boot_id();
+  if (!boot) return boot.error();
+  std::string pid = "_PID=" + std::to_string(::getpid());
+  std::string boot_match = "_BOOT_ID=" + *boot;
+  if ((r = sd.add_match(j.get(), pid.data(), pid.size())) < 0 ||
+      (r = sd.add_match(j.get(), boot_match.data(), boot_match.size())) < 0)
+    return Error::from_errno("cannot filter the journal", -r);
+
+  if (cursor_.empty()) {
+    r = sd.seek_realtime_usec(j.get(), since_usec_ > 10000000 ? since_usec_ - 10000000 : 0);
+  } else {
+    r = sd.seek_cursor(j.get(), cursor_.c_str());
+    if (r >= 0) {
+      r = sd.next(j.get());  // the entry the cursor names was counted already
+      if (r > 0 && sd.test_cursor(j.get(), cursor_.c_str()) <= 0) {
+        // The cursor's entry is gone (rotated away): count again from the start.
+        cursor_.clear();
+        counted_ = 0;
+        return count();
+      }
+    }
+  }
+  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
+
+  std::uint64_t n = counted_;
+  while ((r = sd.next(j.get())) > 0) {
+    std::uint64_t usec = 0;
+    if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
+      continue;  // a pid-reusing predecessor's entries, received before we started
+    ++n;
+  }
+  if (r < 0) return Error::from_errno("cannot read the journal", -r);
+  // The cursor of the last entry counted, to resume from. (sd_journal_previous() after
+  // the end would step back past it: seek to the tail instead.)
+  char* c = nullptr;
+  if (n > counted_ && sd.seek_tail(j.get()) >= 0 && sd.previous(j.get()) > 0 &&
+      sd.get_cursor(j.get(), &c) >= 0 && c) {
+    cursor_ = c;
+    ::free(c);
+    counted_ = n;
+  }
+  return n;
+}
+
+}  // namespace mj
