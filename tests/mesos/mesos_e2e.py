@@ -32,6 +32,7 @@ import urllib.request
 SKIP = 77
 JOURNALD = "/lib/systemd/systemd-journald"
 MODULE_NAME = "mesos_journald_JournaldContainerLogger"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Failure(Exception):
@@ -65,8 +66,9 @@ def machine_id():
         return f.read().strip()
 
 
-def companions():
-    """pid -> command line of every running mesos-journald-pipe."""
+def companions(namespace=None):
+    """pid -> command line of every running mesos-journald-pipe (writing into journal
+    `namespace` when given)."""
     found = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -77,6 +79,8 @@ def companions():
             with open(f"/proc/{pid}/stat") as f:
                 state = f.read().rsplit(")", 1)[1].split()[0]
         except OSError:
+            continue
+        if namespace and f"--namespace={namespace}".encode() not in argv:
             continue
         if argv and os.path.basename(argv[0]) == b"mesos-journald-pipe" and state != "Z":
             found[int(pid)] = b" ".join(argv).decode(errors="replace")
@@ -178,8 +182,10 @@ class Cluster:
             "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
             "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
             f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}",
-            "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins",
-            *agent_flags]
+            "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
+        # A case's flag replaces the default of the same name (the agent refuses a flag twice).
+        names = {f.split("=", 1)[0] for f in agent_flags}
+        self.agent_args = [a for a in self.agent_args if a.split("=", 1)[0] not in names] + list(agent_flags)
         self.agent = None
         self.start_agent()
 
@@ -192,7 +198,10 @@ class Cluster:
 
     def start_agent(self):
         self.agent = self._start("agent", self.agent_args)
-        wait_for("the agent to register", lambda: self.agent_state().get("master_hostname"), timeout=60)
+        def registered():
+            check(self.agent.poll() is None, f"mesos-agent exited with status {self.agent.returncode}")
+            return self.agent_state().get("master_hostname")
+        wait_for("the agent to register", registered, timeout=60)
         wait_for("the master to offer the agent", lambda: self.master_state().get("activated_slaves", 0) >= 1)
 
     def kill_agent(self):
@@ -271,7 +280,20 @@ class Cluster:
                 return fw.get("executors", []) + fw.get("completed_executors", [])
         return []
 
+    def companions(self):
+        """This cluster's running companions (not those of other runs on the host)."""
+        return companions(self.journal.name)
+
     def close(self):
+        # Containers outlive their task's terminal status for a moment (the executor
+        # still writes its last lines). Their companions must deliver those before the
+        # journal namespace goes, or they wait for it forever.
+        try:
+            wait_for("this run's companions to finish", lambda: not self.companions(), timeout=30)
+        except Failure as e:
+            print(f"teardown: {e}: {self.companions()}")
+        for pid in self.companions():
+            os.kill(pid, signal.SIGKILL)
         for proc in (self.agent, self.master):
             if proc and proc.poll() is None:
                 proc.terminate()
@@ -462,10 +484,10 @@ def case_agent_restart(cluster, tmp):
                                  f"--command=i=0; while [ $i -lt {n} ]; do echo tick $i; i=$((i+1)); "
                                  "[ $((i % 100)) -eq 0 ] && sleep 0.2; done; echo done")
     wait_for("the task to be writing", lambda: len(cluster.journal.entries("MESSAGE=tick 200")) == 1, timeout=90)
-    before = set(companions())
+    before = set(cluster.companions())
     cluster.kill_agent()
     time.sleep(2)  # the task keeps writing while there is no agent
-    check(set(companions()) >= before, "a companion died with the agent")
+    check(set(cluster.companions()) >= before, "a companion died with the agent")
     cluster.start_agent()
     proc.wait(240)
     proc.log.seek(0)
@@ -475,9 +497,10 @@ def case_agent_restart(cluster, tmp):
     es = cluster.journal.entries("TASK_ID=long", "STREAM=STDOUT")
     got = [field_bytes(e["MESSAGE"]) for e in es if field_bytes(e["MESSAGE"]).startswith(b"tick ")]
     check(got == [b"tick %d" % i for i in range(n)], f"{len(got)} of {n} ticks, in order: {got[:3]}…")
-    wait_for("the task's companion to exit", lambda: not (set(companions()) & before), timeout=30)
+    wait_for("the task's companion to exit", lambda: not (set(cluster.companions()) & before), timeout=30)
     check(not zombies(cluster.agent.pid), f"zombies of the agent: {zombies(cluster.agent.pid)}")
-    check(not zombies(), f"companions left as zombies: {zombies()}")
+    # Orphaned companions are reaped by init (or a subreaper), which may take a moment.
+    wait_for("no companion left a zombie", lambda: not zombies(), timeout=10)
     return f"{n} lines across an agent SIGKILL"
 
 
@@ -502,12 +525,12 @@ def case_unprivileged_user(cluster, tmp):
 def case_kill_task(cluster, tmp):
     """KILL_TASK while the companion runs, then sandbox garbage collection: the
     companion ends and nothing blocks the agent."""
-    before = set(companions())
+    before = set(cluster.companions())
     out, states = cluster.execute("--name=killed", "--kill_after=3secs",
                                   "--command=trap '' TERM; while :; do echo alive; sleep 0.1; done")
     check(states.get("killed") == "TASK_KILLED", f"task was not killed:\n{out}")
     check(cluster.journal.entries("TASK_ID=killed", "MESSAGE=alive"), "no output before the kill")
-    wait_for("the killed task's companion to exit", lambda: not (set(companions()) - before), timeout=30)
+    wait_for("the killed task's companion to exit", lambda: not (set(cluster.companions()) - before), timeout=30)
     sandbox = cluster.executors(cluster.framework_id(out))[0]["directory"]
     wait_for("the agent to garbage-collect the sandbox", lambda: not os.path.exists(sandbox), timeout=60)
     # The agent still launches tasks.
@@ -524,7 +547,7 @@ def case_debug_container(cluster, tmp):
         container = wait_for("the task's container", lambda: next(
             (e["container"] for fw in cluster.agent_state().get("frameworks", []) for e in fw.get("executors", [])
              if e.get("container") and e.get("tasks")), None), timeout=60)
-        before = set(companions())
+        before = set(cluster.companions())
         call = {"type": "LAUNCH_NESTED_CONTAINER_SESSION", "launch_nested_container_session": {
             "container_id": {"parent": {"value": container}, "value": "debug-session"},
             "command": {"shell": True, "value": "echo from-debug; echo err-debug >&2"}}}
@@ -539,7 +562,7 @@ def case_debug_container(cluster, tmp):
             if msg.get("type") == "DATA":
                 data += base64.b64decode(msg["data"]["data"])
         check(b"from-debug" in data, f"the session's output did not come back: {body[:300]!r}")
-        check(not (set(companions()) - before), "a companion was started for a DEBUG container")
+        check(not (set(cluster.companions()) - before), "a companion was started for a DEBUG container")
         check(not cluster.journal.entries("MESSAGE=from-debug"), "a DEBUG container's output went to journald")
         return "session output returned to the caller, no companion"
     finally:
@@ -555,13 +578,101 @@ def case_agent_as_pid1(cluster, tmp):
         out, states = cluster.execute(f"--name=pid1-{i}", f"--command=echo from task {i}")
         check(states.get(f"pid1-{i}") == "TASK_FINISHED", f"task did not finish:\n{out}")
         check(cluster.journal.entries(f"TASK_ID=pid1-{i}", f"MESSAGE=from task {i}"), f"pid1-{i}'s line is missing")
-    wait_for("the companions to be gone", lambda: not companions(), timeout=30)
+    wait_for("the companions to be gone", lambda: not cluster.companions(), timeout=30)
     # libprocess's reaper looks about once a second.
     wait_for("no companion left a zombie", lambda: not zombies(), timeout=10)
     return "3 tasks, no zombie companion under an agent that is PID 1"
 
 
-# name: (function, module parameters, extra agent flags, command the agent runs under)
+class PrivateDocker:
+    """A dockerd of the case's own (own data root and socket, no bridge, no iptables
+    rules), with an image made from the systemd tests' Debian rootfs: no registry is
+    reachable here, and a daemon of our own leaves the host's Docker alone."""
+
+    IMAGE = "mj-e2e/debian:12"
+
+    def __init__(self, tmp):
+        dockerd, docker = shutil.which("dockerd"), shutil.which("docker")
+        check(dockerd and docker, "the docker case needs dockerd and docker (apt-get install docker.io)")
+        self.docker = docker
+        self.root = os.path.join(tmp, "docker")
+        self.socket = os.path.join(tmp, "docker.sock")
+        self.log = open(os.path.join(tmp, "dockerd.log"), "ab")
+        self.proc = subprocess.Popen(
+            [dockerd, f"--data-root={self.root}/data", f"--exec-root={self.root}/exec", f"--pidfile={self.root}/pid",
+             f"--host=unix://{self.socket}", "--bridge=none", "--iptables=false", "--ip6tables=false"],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_for("dockerd", lambda: self.cli("info").returncode == 0, timeout=60)
+        rootfs = subprocess.run([os.path.join(REPO, "scripts", "systemd-rootfs.sh")], capture_output=True, text=True)
+        check(rootfs.returncode == 0, f"no Debian rootfs for the image: {rootfs.stderr}")
+        tar = subprocess.Popen(["tar", "-C", rootfs.stdout.strip(), "-c", "."], stdout=subprocess.PIPE)
+        imported = subprocess.run([docker, "-H", f"unix://{self.socket}", "import", "-", self.IMAGE], stdin=tar.stdout,
+                                  capture_output=True)
+        tar.stdout.close()
+        check(tar.wait() == 0 and imported.returncode == 0, f"docker import failed: {imported.stderr!r}")
+
+    def cli(self, *args):
+        return subprocess.run([self.docker, "-H", f"unix://{self.socket}", *args], capture_output=True)
+
+    def agent_flags(self):
+        return ("--containerizers=docker,mesos", f"--docker={self.docker}", f"--docker_socket={self.socket}")
+
+    def close(self):
+        for c in self.cli("ps", "-aq").stdout.split():
+            self.cli("rm", "-f", c.decode())
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        # What the daemon mounted below its roots (its network namespace, layers) and
+        # left behind: deepest first.
+        with open("/proc/self/mounts") as f:
+            mounts = [line.split()[1] for line in f]
+        for target in sorted((m for m in mounts if m.startswith(self.root + "/")), key=len, reverse=True):
+            subprocess.run(["umount", "-l", target], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def case_docker_task(cluster, tmp):
+    """A task in a Docker image under the Docker containerizer (what most Marathon users
+    ran): the docker executor's output, the task's among it, with every id in journald
+    and byte-exact in the sandbox."""
+    out_bin, err_bin = write_payloads(tmp)
+    task = {"name": "in docker", "task_id": {"value": "docker-1"}, "agent_id": {"value": ""},
+            "resources": resources(),
+            "command": {"shell": True, "value": "cat /payload/stdout.bin; cat /payload/stderr.bin >&2"},
+            "container": {"type": "DOCKER", "docker": {"image": PrivateDocker.IMAGE, "network": "HOST"},
+                          "volumes": [{"container_path": "/payload", "host_path": tmp, "mode": "RO"}]}}
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'docker.json', task)}", timeout=300)
+    check(states.get("docker-1") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    fw = cluster.framework_id(out)
+    execs = cluster.executors(fw)
+    check(len(execs) == 1, f"expected one executor, got {execs}")
+    container = execs[0]["container"]
+    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
+                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
+        cluster.journal.entries("TASK_ID=docker-1")), timeout=30)
+    for e in es:
+        for name, want in (("FRAMEWORK_ID", fw), ("EXECUTOR_ID", "docker-1"), ("AGENT_ID", cluster.agent_id()),
+                           ("CONTAINER_ID", container), ("TASK_NAME", "in docker")):
+            check(e.get(name) == want, f"{name}={e.get(name)!r}, expected {want!r} in {e}")
+    check(contains_run(messages(es, "STDOUT"), lines_of(STDOUT_PAYLOAD)),
+          f"stdout lines differ: {messages(es, 'STDOUT')[:12]}…")
+    check(contains_run(messages(es, "STDERR"), lines_of(STDERR_PAYLOAD)),
+          f"stderr lines differ: {messages(es, 'STDERR')}")
+    sandbox = execs[0]["directory"]
+    stdout = cluster.files_read(os.path.join(sandbox, "stdout"))
+    check(STDOUT_PAYLOAD in stdout, f"/files/read stdout lacks the task's bytes: {stdout[:300]!r}")
+    check(STDERR_PAYLOAD in cluster.files_read(os.path.join(sandbox, "stderr")), "/files/read stderr differs")
+    return f"{len(es)} entries from a Docker container"
+
+
+# name: (function, module parameters, extra agent flags, command the agent runs under,
+#        what the case needs started first: a class taking the work directory, whose
+#        agent_flags() are added and whose close() runs at the end)
 CASES = {
     "command_task": (case_command_task, {}, (), ()),
     "task_group": (case_task_group, {}, (), ()),
@@ -571,6 +682,7 @@ CASES = {
     "kill_task": (case_kill_task, {}, ("--gc_delay=1secs", "--disk_watch_interval=1secs"), ()),
     "debug_container": (case_debug_container, {}, (), ()),
     "agent_as_pid1": (case_agent_as_pid1, {}, (), ("unshare", "--pid", "--fork", "--kill-child", "--mount-proc")),
+    "docker_task": (case_docker_task, {}, (), (), PrivateDocker),
 }
 
 
@@ -593,6 +705,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("case", choices=sorted(CASES) + ["list"])
     opts = ap.parse_args()
+    # The agent resolves paths from its own working directory.
+    opts.module = os.path.abspath(opts.module) if opts.module else ""
+    opts.companion = os.path.abspath(opts.companion)
     if opts.case == "list":
         print("\n".join(sorted(CASES)))
         return 0
@@ -601,14 +716,20 @@ def main():
         print(f"SKIP: {why}")
         return SKIP
     check(os.geteuid() == 0, "the Mesos suite needs root (the agent launches containers as root)")
-    func, params, flags, wrapper = CASES[opts.case]
+    func, params, flags, wrapper, *needs = CASES[opts.case]
     tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
     os.chmod(tmp, 0o755)
     started = time.monotonic()
     cluster = None
+    helper = None
     try:
+        if needs:
+            helper = needs[0](tmp)
+            flags = (*flags, *helper.agent_flags())
         cluster = Cluster(opts, tmp, params, flags, wrapper)
         what = func(cluster, tmp)
+        # Every case: once its tasks have ended, no companion of the run is left.
+        wait_for("the run's companions to finish after its tasks ended", lambda: not cluster.companions(), timeout=30)
         print(f"PASS {opts.case}: {what} ({time.monotonic() - started:.1f} s)")
         return 0
     except (Failure, subprocess.TimeoutExpired) as e:
@@ -619,6 +740,8 @@ def main():
     finally:
         if cluster:
             cluster.close()
+        if helper:
+            helper.close()
         if not opts.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
