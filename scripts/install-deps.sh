@@ -8,7 +8,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev # flag parsing, JSON
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev        # fuzzers and sanitizers
-  python3                         # scripts/check-skips.py, the Mesos suite, the benchmark driver
+  python3                         # scripts/check-skips.py, man pages, the Mesos suite, the benchmark driver
+  dpkg-dev                        # cpack -G DEB (dpkg-shlibdeps) for the package test
+  bash-completion                 # the completion test
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include <mesos/module/container_logger.hpp>
 #include <mesos/slave/container_logger.hpp>
 #include <mesos/slave/containerizer.hpp>
+#include <mesos/version.hpp>
 
 #include <process/future.hpp>
 #include <process/reap.hpp>
@@ -28,6 +29,7 @@
 #include <stout/nothing.hpp>
 #include <stout/try.hpp>
 
+#include "core/base/build_info.h"
 #include "logger/container_io.h"
 #include "logger/container_metadata.h"
 #include "logger/logger_config.h"
@@ -94,7 +96,8 @@ class JournaldContainerLogger final : public mesos::slave::ContainerLogger {
 
   Try<Nothing> initialize() override {
     if (Status s = check_companion_path(config_.companion_path); !s) return ::Error(s.error().message);
-    LOG(INFO) << "mesos-journald " << MJ_VERSION << ": container output goes to "
+    LOG(INFO) << version_line("mesos-journald") << ", built against Mesos " << MESOS_VERSION
+              << ": container output goes to "
               << destination_name(config_.destination) << " through " << config_.companion_path
               << (reap_companions_ ? "; the agent adopts orphans (PID 1 or a subreaper), so it reaps the companions"
                                    : "");

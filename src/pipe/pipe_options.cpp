@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/base/build_info.h"
 #include "core/base/config_values.h"
 #include "core/entry/field_name.h"
 #include "core/entry/fields_file.h"
@@ -66,7 +67,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   CLI::App app{kDescription, "mesos-journald-pipe"};
   app.footer(kFooter);
   app.prefix_command();  // the first positional starts COMMAND; the rest is its arguments
-  app.set_version_flag("--version", std::string("mesos-journald-pipe ") + MJ_VERSION);
+  app.set_version_flag("--version", version_line("mesos-journald-pipe"));
 
   std::string user, identifier, namespace_name, socket_path, fields_file, sandbox, stream = "stdout";
   std::string max_file_size = "10M", max_line_bytes = "48K", partial_flush = "1s", drain_timeout = "10s";
@@ -172,7 +173,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     ParsedCommandLine r;
-    r.output = e.get_name() == "CallForVersion" ? std::string("mesos-journald-pipe ") + MJ_VERSION + "\n"
+    r.output = e.get_name() == "CallForVersion" ? version_line("mesos-journald-pipe") + "\n"
                                                 : app.help();
     return r;
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/base/build_info.h"
 #include "reader/time_spec.h"
 
 namespace mj {
@@ -46,7 +47,7 @@ bool is_match_field_name(const std::string& name) {
 ParsedReaderCommandLine parse_reader_command_line(int argc, const char* const* argv, std::uint64_t now_usec) {
   CLI::App app{kDescription, "mesos-journald-logs"};
   app.footer(kFooter);
-  app.set_version_flag("--version", std::string("mesos-journald-logs ") + MJ_VERSION);
+  app.set_version_flag("--version", version_line("mesos-journald-logs"));
 
   std::string task, positional_task, framework, executor, container, agent, identifier;
   std::vector<std::string> match_args, files;
@@ -88,7 +89,7 @@ ParsedReaderCommandLine parse_reader_command_line(int argc, const char* const* a
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
     ParsedReaderCommandLine r;
-    r.output = e.get_name() == "CallForVersion" ? std::string("mesos-journald-logs ") + MJ_VERSION + "\n"
+    r.output = e.get_name() == "CallForVersion" ? version_line("mesos-journald-logs") + "\n"
                                                 : app.help();
     return r;
   } catch (const CLI::ParseError& e) {

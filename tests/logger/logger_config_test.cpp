@@ -179,24 +179,6 @@ TEST(LoggerConfig, CompanionPathCheck) {
 namespace mj {
 namespace {
 
-// The example shipped in packaging/ must be accepted as it is.
-TEST(LoggerConfig, PackagedExampleParses) {
-  nlohmann::json doc = nlohmann::json::parse(test::read_file(MJ_SOURCE_DIR "/packaging/modules.json"));
-  const auto& module = doc["libraries"][0]["modules"][0];
-  EXPECT_EQ(module["name"], "mesos_journald_JournaldContainerLogger");
-  std::vector<std::pair<std::string, std::string>> params;
-  for (const auto& p : module["parameters"]) params.emplace_back(p["key"], p["value"]);
-  auto c = parse_logger_config(params);
-  ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->extra_fields.size(), 1u);
-}
-
-}  // namespace
-}  // namespace mj
-
-namespace mj {
-namespace {
-
 TEST(LoggerConfig, CompanionUserOverflowAndBufferSize) {
   auto c = parse_logger_config(std::map<std::string, std::string>{
       {"companion_user", "agent"}, {"overflow", "drop"}, {"buffer_size", "1M"}});

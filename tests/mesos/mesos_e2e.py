@@ -153,7 +153,7 @@ class JournalNamespace:
 class Cluster:
     """A mesos-master and a mesos-agent with the module, on loopback."""
 
-    def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=()):
+    def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=(), config_by_env=False):
         self.opts = opts
         self.tmp = tmp
         self.env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(opts.mesos_root, "lib"), LIBPROCESS_IP="127.0.0.1",
@@ -166,7 +166,11 @@ class Cluster:
         self.agent_port = free_port()
         params = {"namespace": self.journal.name, "companion_path": opts.companion}
         params.update(module_params or {})
-        self.modules_file = os.path.join(tmp, "modules.json")
+        # config_by_env: as the Debian package's drop-in does it, MESOS_MODULES_DIR and
+        # MESOS_CONTAINER_LOGGER in the agent's environment and the module file in a
+        # modules directory, instead of --modules and --container_logger.
+        os.makedirs(os.path.join(tmp, "modules.d"))
+        self.modules_file = os.path.join(tmp, "modules.d", "mesos-journald.json")
         with open(self.modules_file, "w") as f:
             json.dump({"libraries": [{"file": opts.module, "modules": [{
                 "name": MODULE_NAME,
@@ -181,23 +185,26 @@ class Cluster:
             f"--runtime_dir={tmp}/agent-runtime", f"--fetcher_cache_dir={tmp}/fetch",
             "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
             "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
-            f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}",
+            *(() if config_by_env else (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
             "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
         # A case's flag replaces the default of the same name (the agent refuses a flag twice).
         names = {f.split("=", 1)[0] for f in agent_flags}
         self.agent_args = [a for a in self.agent_args if a.split("=", 1)[0] not in names] + list(agent_flags)
+        self.agent_env = dict(self.env)
+        if config_by_env:
+            self.agent_env.update(MESOS_MODULES_DIR=os.path.join(tmp, "modules.d"), MESOS_CONTAINER_LOGGER=MODULE_NAME)
         self.agent = None
         self.start_agent()
 
-    def _start(self, name, argv):
+    def _start(self, name, argv, env=None):
         log = open(os.path.join(self.tmp, f"{name}.log"), "ab")
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env,
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env or self.env,
                                 close_fds=True, start_new_session=True)
         proc.log = log
         return proc
 
     def start_agent(self):
-        self.agent = self._start("agent", self.agent_args)
+        self.agent = self._start("agent", self.agent_args, self.agent_env)
         def registered():
             check(self.agent.poll() is None, f"mesos-agent exited with status {self.agent.returncode}")
             return self.agent_state().get("master_hostname")
@@ -683,6 +690,9 @@ CASES = {
     "debug_container": (case_debug_container, {}, (), ()),
     "agent_as_pid1": (case_agent_as_pid1, {}, (), ("unshare", "--pid", "--fork", "--kill-child", "--mount-proc")),
     "docker_task": (case_docker_task, {}, (), (), PrivateDocker),
+    # The Debian package's way: flags through the environment, the module file in a
+    # --modules_dir (packaging/systemd/mesos-journald.conf.in).
+    "env_config": (case_command_task, {}, (), (), None, True),
 }
 
 
@@ -716,7 +726,8 @@ def main():
         print(f"SKIP: {why}")
         return SKIP
     check(os.geteuid() == 0, "the Mesos suite needs root (the agent launches containers as root)")
-    func, params, flags, wrapper, *needs = CASES[opts.case]
+    func, params, flags, wrapper, *extra = CASES[opts.case]
+    needs, config_by_env = (extra + [None, False])[:2]
     tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
     os.chmod(tmp, 0o755)
     started = time.monotonic()
@@ -724,9 +735,9 @@ def main():
     helper = None
     try:
         if needs:
-            helper = needs[0](tmp)
+            helper = needs(tmp)
             flags = (*flags, *helper.agent_flags())
-        cluster = Cluster(opts, tmp, params, flags, wrapper)
+        cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env)
         what = func(cluster, tmp)
         # Every case: once its tasks have ended, no companion of the run is left.
         wait_for("the run's companions to finish after its tasks ended", lambda: not cluster.companions(), timeout=30)

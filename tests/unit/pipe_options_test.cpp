@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "temp_dir.h"
 
 namespace mj {
@@ -117,7 +119,7 @@ TEST(PipeOptions, HelpAndVersionExitZero) {
   EXPECT_NE(r.output.find("--max-line-bytes"), std::string::npos);
   r = parse({"--version"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.output.find("mesos-journald-pipe "), std::string::npos);
+  EXPECT_TRUE(std::regex_match(r.output, std::regex("mesos-journald-pipe [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\n"))) << r.output;
 }
 
 TEST(PipeOptions, StreamTransport) {

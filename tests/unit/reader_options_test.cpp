@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <vector>
 
 namespace mj {
@@ -76,7 +78,7 @@ TEST(ReaderOptions, HelpAndVersion) {
   EXPECT_NE(p.output.find("--follow"), std::string::npos);
   p = parse({"--version"});
   EXPECT_EQ(p.exit_code, 0);
-  EXPECT_NE(p.output.find("mesos-journald-logs "), std::string::npos);
+  EXPECT_TRUE(std::regex_match(p.output, std::regex("mesos-journald-logs [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\n"))) << p.output;
 }
 
 }  // namespace
