@@ -528,5 +528,16 @@ TEST_F(Collector, SendersWithoutTheClustersCertificateAreRefused) {
   EXPECT_NE(log.out.find("peer did not return a certificate"), std::string::npos) << log.out;
 }
 
+// Retention: the vacuum service (the timer's) runs on the collector's directory.
+TEST_F(Collector, TheVacuumServiceRuns) {
+  auto r = g->collector->run({"/bin/systemctl", "start", "mesos-journald-collector-vacuum.service"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(trim(g->collector->run({"/bin/systemctl", "show", "-p", "Result", "--value",
+                                    "mesos-journald-collector-vacuum.service"}).out),
+            "success");
+  auto log = g->collector->run({"/bin/journalctl", "-u", "mesos-journald-collector-vacuum.service", "--no-pager", "-q"});
+  EXPECT_NE(log.out.find("Vacuuming done"), std::string::npos) << log.out;
+}
+
 }  // namespace
 }  // namespace mj::test
