@@ -528,6 +528,58 @@ TEST_F(Collector, SendersWithoutTheClustersCertificateAreRefused) {
   EXPECT_NE(log.out.find("peer did not return a certificate"), std::string::npos) << log.out;
 }
 
+// The collector's disk full: journal-remote cannot write, the upload in progress fails,
+// the uploader retries from its cursor every 5 s; once there is space again every line
+// arrives, and the reader prints each once. (A 3 MiB tmpfs over the collector's
+// directory, grown to 64 MiB; the other tests' files are hidden meanwhile.)
+TEST_F(Collector, DiskFullThenFreedLosesNothing) {
+  const long kLines = 4000;  // about 4 MB in the collector's journal files
+  must(*g->collector, "systemctl stop mesos-journald-collector-tls.service mesos-journald-collector.socket "
+                      "mesos-journald-collector.service && "
+                      "mkdir -p /var/log/journal/remote && mount -t tmpfs -o size=3M,mode=0755 mj-full /var/log/journal/remote && "
+                      "chown systemd-journal-remote:systemd-journal-remote /var/log/journal/remote && "
+                      "systemctl start mesos-journald-collector.socket mesos-journald-collector-tls.service");
+  auto restore = [] {
+    must(*g->collector, "systemctl stop mesos-journald-collector-tls.service mesos-journald-collector.socket "
+                        "mesos-journald-collector.service; umount /var/log/journal/remote && "
+                        "systemctl start mesos-journald-collector.socket mesos-journald-collector-tls.service");
+  };
+  const std::string unit = std::string("mesos-journald-upload@") + kNamespace + ".service";
+  auto restarts = [&] {
+    return std::stol("0" + trim(g->b.machine->run({"/bin/systemctl", "show", "-p", "NRestarts", "--value", unit}).out));
+  };
+  const long before = restarts();
+  auto r = run_task(g->b, "diskfull-b",
+                    "i=0; while [ $i -lt " + std::to_string(kLines) + " ]; do printf 'diskfull-b line %05d %0300d\\n' $i 0; "
+                    "i=$((i+1)); done");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool failed = wait_for([&] { return restarts() > before; }, 30s);
+  auto df = g->collector->run({"/bin/df", "-h", "/var/log/journal/remote"});
+  std::printf("%s", df.out.c_str());
+  if (!failed) restore();
+  ASSERT_TRUE(failed) << "the uploader never failed: the disk did not fill";
+  const std::size_t while_full = collector_entries("TASK_ID=diskfull-b").size();
+  must(*g->collector, "mount -o remount,size=64M /var/log/journal/remote");
+  std::string expected;
+  for (long i = 0; i < kLines; ++i) {
+    char line[400];
+    std::snprintf(line, sizeof line, "diskfull-b line %05ld %0300d\n", i, 0);
+    expected += line;
+  }
+  std::map<std::string, int> counts;
+  wait_for([&] { return (counts = message_counts(collector_entries("TASK_ID=diskfull-b"))).size() >= kLines; }, 60s);
+  std::size_t total = 0;
+  for (const auto& [m, n] : counts) total += static_cast<std::size_t>(n);
+  std::printf("disk full: %zu of %ld lines stored while full, uploader restarts %ld; after: %zu distinct, %zu entries\n",
+              while_full, kLines, restarts() - before, counts.size(), total);
+  EXPECT_EQ(counts.size(), static_cast<std::size_t>(kLines));
+  auto o = reader({"--task", "diskfull-b", "-o", "raw"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(o.out == expected) << "the reader's output differs (" << o.out.size() << " bytes, " << expected.size()
+                                 << " expected)";
+  restore();
+}
+
 // Retention: the vacuum service (the timer's) runs on the collector's directory.
 TEST_F(Collector, TheVacuumServiceRuns) {
   auto r = g->collector->run({"/bin/systemctl", "start", "mesos-journald-collector-vacuum.service"});
