@@ -587,8 +587,15 @@ TEST_F(Collector, TheVacuumServiceRuns) {
   EXPECT_EQ(trim(g->collector->run({"/bin/systemctl", "show", "-p", "Result", "--value",
                                     "mesos-journald-collector-vacuum.service"}).out),
             "success");
-  auto log = g->collector->run({"/bin/journalctl", "-u", "mesos-journald-collector-vacuum.service", "--no-pager", "-q"});
-  EXPECT_NE(log.out.find("Vacuuming done"), std::string::npos) << log.out;
+  // Its output reaches the journal a moment after the unit finished.
+  NspawnMachine::Result log;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        log = g->collector->run({"/bin/journalctl", "-u", "mesos-journald-collector-vacuum.service", "--no-pager", "-q"});
+        return log.out.find("Vacuuming done") != std::string::npos;
+      },
+      10s))
+      << log.out;
 }
 
 }  // namespace
