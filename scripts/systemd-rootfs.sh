@@ -5,20 +5,23 @@
 #   scripts/systemd-rootfs.sh            build if needed, print the rootfs path
 #   scripts/systemd-rootfs.sh --check    print the path if it is built, else exit 1
 #
-# The rootfs lives outside the repository, in ${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-bookworm},
-# shared by every checkout and build directory; it is never modified by the tests (they
-# boot it with --volatile=overlay). A stamp file records what it was built with; when
-# the package list below changes it is rebuilt. Concurrent callers wait on a lock.
+# The rootfs lives outside the repository, in ${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-bookworm-HASH},
+# HASH naming the package list below: checkouts with different lists (branches, worktrees)
+# each have their own instead of rebuilding one under each other. It is shared by every
+# checkout and build directory with the same list; it is never modified by the tests (they
+# boot it with --volatile=overlay). A stamp file records what it was built with; when it
+# differs the rootfs is rebuilt. Concurrent callers wait on a lock.
 #
 # Needs root; installs systemd-container and debootstrap with apt-get when missing.
 # Exit codes: 0 built (path on stdout), 77 cannot be built here (reason on stderr),
 # anything else: the build failed.
 set -euo pipefail
 
-rootfs=${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-bookworm}
 suite=bookworm
-packages=systemd,systemd-sysv,dbus,procps
-stamp_text="suite=$suite variant=minbase packages=$packages v1"
+# systemd-journal-remote and stunnel4: the log collector's tests (docs/collecting.md).
+packages=systemd,systemd-sysv,dbus,procps,systemd-journal-remote,stunnel4
+rootfs=${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-$suite-$(printf %s "$packages" | md5sum | cut -c1-8)}
+stamp_text="suite=$suite variant=minbase packages=$packages v2"
 stamp="$rootfs.stamp"
 
 if [[ ${1:-} == --check ]]; then
@@ -67,8 +70,11 @@ if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs.tmp" 
   echo "systemd-rootfs: debootstrap failed (log: $rootfs.log)" >&2
   exit 1
 fi
-# A machine id and a quiet boot: no getty on the console, no network waits.
+# A machine id of its own for every boot, and a quiet boot: no getty on the console, no
+# network waits. (systemd takes dbus's /var/lib/dbus/machine-id, which the dbus package
+# wrote, over nspawn's random one: every machine would have the same id.)
 : >"$rootfs.tmp/etc/machine-id"
+rm -f "$rootfs.tmp/var/lib/dbus/machine-id"
 rm -f "$rootfs.tmp/etc/systemd/system/getty.target.wants/"* 2>/dev/null || true
 # journald keeps entries in /run (volatile): nothing accumulates in the cache.
 mkdir -p "$rootfs.tmp/etc/systemd/journald.conf.d"

@@ -28,6 +28,11 @@ struct GapInfo {
 
 struct JournalRecord {
   std::uint64_t time_usec = 0;  // when journald stored it (realtime)
+  // Where and when its journald stored it: the same on a collector (systemd-journal-remote
+  // keeps them), so that copies of an entry can be told (duplicate_filter.h).
+  std::string boot_id;          // _BOOT_ID, 32 hex digits
+  std::uint64_t monotonic_usec = 0;
+  std::string pid;              // _PID
   ReaderStream stream = ReaderStream::kUnknown;
   std::string message;          // any bytes
   MesosIds ids;

@@ -44,6 +44,9 @@ void take_field(std::string_view name, std::string_view value, JournalRecord& r,
     case 'T':
       if (name == "TASK_ID") r.ids.task_id.assign(value);
       break;
+    case '_':
+      if (name == "_PID") r.pid.assign(value);
+      break;
     case 'F':
       if (name == "FRAMEWORK_ID") r.ids.framework_id.assign(value);
       break;
@@ -189,6 +192,11 @@ Status JournalSource::read_current(JournalRecord& out) {
   out = JournalRecord{};
   if ((r = sd_journal_get_realtime_usec(j_.get(), &out.time_usec)) < 0)
     return sd_error("cannot read an entry's time in " + description_, r);
+  sd_id128_t boot{};
+  if ((r = sd_journal_get_monotonic_usec(j_.get(), &out.monotonic_usec, &boot)) < 0)
+    return sd_error("cannot read an entry's time in " + description_, r);
+  char boot_text[SD_ID128_STRING_MAX];
+  out.boot_id = sd_id128_to_string(boot, boot_text);
   GapInfo gap;
   bool is_gap = false;
   const void* data = nullptr;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "reader/duplicate_filter.h"
 #include "reader/fd_output.h"
 #include "reader/journal_source.h"
 #include "reader/line_printer.h"
@@ -50,6 +51,9 @@ int run_reader(const ReaderOptions& o) {
   FdOutput out(STDOUT_FILENO), err(STDERR_FILENO);
   LinePrinter printer(o.format, out, err);
   LineRejoiner rejoiner;
+  // A collector's journal can hold an entry twice (an interrupted upload was resent);
+  // it is one line of the task, printed once.
+  DuplicateFilter duplicates;
   if (o.lines) printer.hold_last(*o.lines);
   printer.stream_pieces(o.follow && o.format == OutputFormat::kRaw);
 
@@ -61,6 +65,7 @@ int run_reader(const ReaderOptions& o) {
       auto more = source->next(r);
       if (!more) return more.error();
       if (!*more) return Status::success();
+      if (duplicates.seen_before(r)) continue;
       if (o.until_usec && r.time_usec > *o.until_usec) {
         if (!rejoiner.has_open_lines()) return Status::success();
         if (!rejoiner.continues_open_line(r)) continue;

@@ -95,7 +95,8 @@ std::string nspawn_unavailable_reason() {
   return reason;
 }
 
-NspawnMachine::NspawnMachine(const std::string& name_hint, CgroupLayout layout, const std::vector<Bind>& binds) {
+NspawnMachine::NspawnMachine(const std::string& name_hint, CgroupLayout layout, const std::vector<Bind>& binds,
+                             const std::string& network_namespace) {
   name_ = "mj-" + name_hint + "-" + std::to_string(::getpid());
   log_path_ = "/tmp/" + name_ + ".console.log";
   std::vector<std::string> argv = {kNspawn,
@@ -105,8 +106,12 @@ NspawnMachine::NspawnMachine(const std::string& name_hint, CgroupLayout layout, 
                                    "--register=no",
                                    "--keep-unit",
                                    "--console=read-only",
-                                   "--volatile=overlay",
-                                   "--private-network"};
+                                   "--volatile=overlay"};
+  if (network_namespace.empty()) {
+    argv.push_back("--private-network");
+  } else {
+    argv.push_back("--network-namespace-path=/run/netns/" + network_namespace);
+  }
   for (const Bind& b : binds)
     argv.push_back((b.read_only ? "--bind-ro=" : "--bind=") + b.host + ":" + b.container);
 

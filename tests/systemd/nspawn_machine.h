@@ -33,7 +33,10 @@ struct Bind {
 
 class NspawnMachine {
  public:
-  NspawnMachine(const std::string& name_hint, CgroupLayout layout, const std::vector<Bind>& binds);
+  // network_namespace: a named network namespace (`ip netns add NAME`) the machine joins
+  // instead of a private network of its own, so that machines can talk to each other.
+  NspawnMachine(const std::string& name_hint, CgroupLayout layout, const std::vector<Bind>& binds,
+                const std::string& network_namespace = "");
   ~NspawnMachine();
   NspawnMachine(const NspawnMachine&) = delete;
   NspawnMachine& operator=(const NspawnMachine&) = delete;
