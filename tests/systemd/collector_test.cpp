@@ -354,8 +354,11 @@ TEST_F(Collector, EveryFieldOfBothAgentsAndTheBytesBack) {
         if (f.key() == "__CURSOR" || f.key().rfind("__SEQNUM", 0) == 0) continue;
         EXPECT_EQ(c.contains(f.key()) ? c[f.key()] : Json(), f.value()) << f.key();
       }
-      for (auto f = c.begin(); f != c.end(); ++f)
-        if (f.key() != "__CURSOR" && f.key().rfind("__SEQNUM", 0) != 0) EXPECT_TRUE(s.contains(f.key())) << f.key();
+      for (auto f = c.begin(); f != c.end(); ++f) {
+        if (f.key() != "__CURSOR" && f.key().rfind("__SEQNUM", 0) != 0) {
+          EXPECT_TRUE(s.contains(f.key())) << f.key();
+        }
+      }
       for (const char* name : {"FRAMEWORK_ID", "EXECUTOR_ID", "AGENT_ID", "CONTAINER_ID", "TASK_ID", "TASK_NAME",
                                "STREAM", "PRIORITY", "SYSLOG_IDENTIFIER", "_HOSTNAME", "_MACHINE_ID", "_PID",
                                "_BOOT_ID"})
