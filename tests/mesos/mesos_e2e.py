@@ -153,7 +153,8 @@ class JournalNamespace:
 class Cluster:
     """A mesos-master and a mesos-agent with the module, on loopback."""
 
-    def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=(), config_by_env=False):
+    def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=(), config_by_env=False,
+                 without_module=False):
         self.opts = opts
         self.tmp = tmp
         self.env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(opts.mesos_root, "lib"), LIBPROCESS_IP="127.0.0.1",
@@ -185,7 +186,8 @@ class Cluster:
             f"--runtime_dir={tmp}/agent-runtime", f"--fetcher_cache_dir={tmp}/fetch",
             "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
             "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
-            *(() if config_by_env else (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
+            *(() if config_by_env or without_module else
+              (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
             "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
         # A case's flag replaces the default of the same name (the agent refuses a flag twice).
         names = {f.split("=", 1)[0] for f in agent_flags}
@@ -677,6 +679,23 @@ def case_docker_task(cluster, tmp):
     return f"{len(es)} entries from a Docker container"
 
 
+def case_prepare_time(cluster, tmp):
+    """How long a container stays PREPARING (the state in which the agent calls the
+    logger's prepare(), through the I/O switchboard), over 10 command tasks. Run also as
+    prepare_time_baseline, on the same agent without the module (Mesos' default
+    sandbox logger), for the comparison docs/testing.md reports."""
+    for i in range(10):
+        out, states = cluster.execute(f"--name=prep-{i}", "--command=true")
+        check(states.get(f"prep-{i}") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    with open(os.path.join(tmp, "agent.log"), errors="replace") as f:
+        ms = []
+        for m in re.finditer(r"from PREPARING to ISOLATING after ([0-9.]+)(ms|us|secs)", f.read()):
+            ms.append(float(m.group(1)) * {"ms": 1, "us": 0.001, "secs": 1000}[m.group(2)])
+    check(len(ms) == 10, f"{len(ms)} PREPARING times in the agent log, expected 10")
+    ms.sort()
+    return f"PREPARING median {ms[5]:.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (10 containers)"
+
+
 # name: (function, module parameters, extra agent flags, command the agent runs under,
 #        what the case needs started first: a class taking the work directory, whose
 #        agent_flags() are added and whose close() runs at the end)
@@ -693,6 +712,8 @@ CASES = {
     # The Debian package's way: flags through the environment, the module file in a
     # --modules_dir (packaging/systemd/mesos-journald.conf.in).
     "env_config": (case_command_task, {}, (), (), None, True),
+    "prepare_time": (case_prepare_time, {}, (), ()),
+    "prepare_time_baseline": (case_prepare_time, {}, (), (), None, False, True),
 }
 
 
@@ -727,7 +748,7 @@ def main():
         return SKIP
     check(os.geteuid() == 0, "the Mesos suite needs root (the agent launches containers as root)")
     func, params, flags, wrapper, *extra = CASES[opts.case]
-    needs, config_by_env = (extra + [None, False])[:2]
+    needs, config_by_env, without_module = (extra + [None, False, False])[:3]
     tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
     os.chmod(tmp, 0o755)
     started = time.monotonic()
@@ -737,7 +758,7 @@ def main():
         if needs:
             helper = needs(tmp)
             flags = (*flags, *helper.agent_flags())
-        cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env)
+        cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env, without_module)
         what = func(cluster, tmp)
         # Every case: once its tasks have ended, no companion of the run is left.
         wait_for("the run's companions to finish after its tasks ended", lambda: not cluster.companions(), timeout=30)
