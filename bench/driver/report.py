@@ -37,12 +37,15 @@ def each(rows, value, digits=1):
 
 
 def commit():
-    """The checked-out commit, with "+" when the tree has changes."""
+    """The checked-out commit, with "+" when tracked files other than the benchmark's own
+    output (docs/performance*, which each run rewrites) have changes."""
     def git(*a):
         return subprocess.run(["git", *a], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                               cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
     head = git("rev-parse", "--short", "HEAD")
-    return head + ("+" if git("status", "--porcelain", "--untracked-files=no") else "") if head else "?"
+    changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+               if not line[3:].startswith("docs/performance")]
+    return head + ("+" if changed else "") if head else "?"
 
 
 def machine():
