@@ -39,9 +39,9 @@ def each(rows, value, digits=1):
 def commit():
     """The checked-out commit, with "+" when tracked files other than the benchmark's own
     output (docs/performance*, which each run rewrites) have changes."""
-    def git(*a):
+    def git(*a):  # not strip(): a status line starts with a space
         return subprocess.run(["git", *a], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.rstrip("\n")
     head = git("rev-parse", "--short", "HEAD")
     changed = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
                if not line[3:].startswith("docs/performance")]
@@ -349,10 +349,10 @@ def record_verdicts(res, out_md, keep=10):
     if os.path.exists(path):
         with open(path) as f:
             runs = json.load(f)
-    loads = [x["loadavg"].split()[0] for x in res["load"]]
+    loads = sorted(float(x["loadavg"].split()[0]) for x in res["load"])
     runs.append({"date": res["machine"]["date"], "commit": res.get("commit", "?"), "seed": res.get("seed"),
                  "dgram_qlen": res.get("dgram_qlen"), "runs": res["runs"], "duration_s": round(res["duration_s"]),
-                 "load_1min": f"{min(loads)}–{max(loads)}",
+                 "load_1min": f"{loads[0]:.2f}–{loads[-1]:.2f}",
                  "verdicts": [{"target": a, "measured": b, "met": ok} for a, b, ok in verdicts(res)]})
     with open(path, "w") as f:
         json.dump(runs[-keep:], f, indent=1, ensure_ascii=False)
