@@ -81,6 +81,8 @@ class Journald:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        if os.path.getsize(self.log.name) == 0:  # one per measured run: keep only what says something
+            os.remove(self.log.name)
         mid = machine_id()
         for path in (f"/run/systemd/journal.{self.name}", f"/run/log/journal/{mid}.{self.name}",
                      f"/var/log/journal/{mid}.{self.name}"):
