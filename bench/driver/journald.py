@@ -81,7 +81,9 @@ class Journald:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-        if os.path.getsize(self.log.name) == 0:  # one per measured run: keep only what says something
+        with open(self.log.name) as f:  # one per measured run: keep only logs that say more
+            said = [line for line in f if not line.startswith("Received SIGTERM")]
+        if not said:
             os.remove(self.log.name)
         mid = machine_id()
         for path in (f"/run/systemd/journal.{self.name}", f"/run/log/journal/{mid}.{self.name}",
