@@ -3,11 +3,14 @@
 # and writes docs/performance.md and docs/performance.png. Needs root: it starts private
 # journald namespace instances. Not part of CI. See docs/performance.md.
 #
-#   scripts/bench.sh            full run (~15 min on 2 cores)
-#   scripts/bench.sh --quick    fewer lines, one repetition (~2-3 min)
-#   scripts/bench.sh --runs 5   more repetitions
+#   scripts/bench.sh              full run (~10 min on 2 cores)
+#   scripts/bench.sh --quick      fewer lines, one repetition (~3 min)
+#   scripts/bench.sh --runs 5     more repetitions
+#   scripts/bench.sh --seed N     the contenders' order of an earlier run (printed by each run)
 #
-# BUILD_DIR (default build-bench) and MJ_BENCH_DGRAM_QLEN (default 512) override.
+# BUILD_DIR (default build-bench) and MJ_BENCH_DGRAM_QLEN (default 512) override;
+# MJ_BENCH_DCOS_COMPANION=/path/to/mesos-journald-logger adds the DC/OS module's companion
+# to the contenders against journald.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-bench}

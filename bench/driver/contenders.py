@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import time
 
+from journald import DefaultSocketView
+
 # The fields the Mesos module gives a command task's entries (docs/module.md), so that
 # the baseline and the companion send the same field set as in production.
 MESOS_FIELDS = [
@@ -18,6 +20,10 @@ MESOS_FIELDS = [
 ]
 
 JOURNAL_CONTENDERS = ["native", "stream", "pipe", "pipe+files"]
+# The DC/OS journald companion (dcos/dcos-mesos-modules, `mesos-journald-logger`) needs
+# a Mesos installation to build; when this variable names a binary, it joins the
+# contenders against journald.
+DCOS_ENV = "MJ_BENCH_DCOS_COMPANION"
 LABELS = {
     "native": "(1) native baseline",
     "stream": "(2) systemd-cat (stream)",
@@ -25,7 +31,13 @@ LABELS = {
     "pipe+files": "(4) pipe + sandbox files",
     "pipe-nojournal": "(5) pipe --no-journal",
     "cat": "(5') cat > file",
+    "dcos": "(6) DC/OS companion",
 }
+
+
+def journal_contenders(tools):
+    """The contenders against journald of this run: (1)-(4), and (6) when given."""
+    return JOURNAL_CONTENDERS + (["dcos"] if tools.dcos else [])
 
 
 class Tools:
@@ -40,6 +52,9 @@ class Tools:
         self.minimal = f"{b}/bench/minimal_sender"
         self.micro = f"{b}/bench/micro_bench"
         self.transport_bench = f"{b}/bench/transport_bench"
+        self.dcos = os.environ.get(DCOS_ENV) or None
+        if self.dcos and not os.access(self.dcos, os.X_OK):
+            raise RuntimeError(f"{DCOS_ENV}={self.dcos}: not an executable")
 
 
 def gen_args(tools, count, size, mode, hold=False):
@@ -47,10 +62,29 @@ def gen_args(tools, count, size, mode, hold=False):
     return a + ["--hold"] if hold else a
 
 
-def sender_args(tools, contender, journald, ident, fields, sandbox=None):
+def dcos_args(tools, view, ident, fields, sandbox):
+    """The DC/OS companion as its module starts it for a task's stdout (lib_journald.cpp):
+    flags in stout's --name=value form, the ids and STREAM as JSON labels, the
+    sandbox's stdout as the logrotate file it changes into; `--destination_type=journald`,
+    the module's default. It sends with sd_journal_sendv(), hence the mount namespace in
+    which the default socket is this journald's."""
+    labels = [{"key": k, "value": v} for k, _, v in (f.partition("=") for f in fields)]
+    labels += [{"key": "SYSLOG_IDENTIFIER", "value": ident}, {"key": "STREAM", "value": "STDOUT"}]
+    return ["nsenter", f"--mount={view.mount_ns}", "--", tools.dcos, "--destination_type=journald",
+            "--journald_labels=" + json.dumps({"labels": labels}, separators=(",", ":")),
+            f"--logrotate_filename={sandbox}/stdout", "--logrotate_path=logrotate"]
+
+
+# The environment the DC/OS module gives its companion (libprocess needs an address).
+DCOS_ENVIRONMENT = {"LIBPROCESS_IP": "127.0.0.1", "LIBPROCESS_NUM_WORKER_THREADS": "8"}
+
+
+def sender_args(tools, contender, journald, ident, fields, sandbox=None, view=None):
     """argv of the process that reads the container's stdout (None for the stream
     contender, where the container writes to journald's socket itself)."""
     field_args = [x for f in fields for x in ("--field", f)]
+    if contender == "dcos":
+        return dcos_args(tools, view, ident, fields, sandbox)
     if contender == "native":
         return [tools.native, "--socket", journald.socket, "--identifier", ident] + field_args
     if contender in ("pipe", "pipe+files"):
@@ -66,10 +100,11 @@ def sender_args(tools, contender, journald, ident, fields, sandbox=None):
 class Container:
     """One container: a line_gen writer and the contender's reader on a pipe."""
 
-    def __init__(self, tools, contender, journald, ident, fields, count, size, mode, sandbox, hold=False):
+    def __init__(self, tools, contender, journald, ident, fields, count, size, mode, sandbox, hold=False,
+                 view=None):
         self.ident = ident
         gen = gen_args(tools, count, size, mode, hold)
-        reader = sender_args(tools, contender, journald, ident, fields, sandbox)
+        reader = sender_args(tools, contender, journald, ident, fields, sandbox, view)
         if reader is None:  # systemd-cat's way: the writer's stdout is the stream socket
             self.writer = subprocess.Popen([tools.stream_cat, "--socket", journald.stdout_socket,
                                             "--identifier", ident, "--"] + gen,
@@ -85,7 +120,8 @@ class Container:
             self.sender = subprocess.Popen(reader + ["--stdout-fd", str(fd)], stdin=subprocess.DEVNULL,
                                            stdout=subprocess.DEVNULL, pass_fds=(fd,))
         else:
-            self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL)
+            env = dict(os.environ, **DCOS_ENVIRONMENT) if contender == "dcos" else None
+            self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL, env=env)
         self.writer.stdout.close()
 
     def release(self):
@@ -131,8 +167,19 @@ class Load:
 def run_load(tools, load, journalds, run_id, workdir, verify=False):
     """Runs one load; returns lines/s, MB/s and CPU per line of senders and journalds,
     timed from the first spawn until the last line of every container is readable."""
-    files = load.contender in ("pipe+files", "pipe-nojournal", "cat")
+    files = load.contender in ("pipe+files", "pipe-nojournal", "cat", "dcos")  # dcos: its working directory
     journal = load.contender not in ("pipe-nojournal", "cat")
+    views = {}
+    if load.contender == "dcos":
+        views = {j.name: DefaultSocketView(j, os.path.join(workdir, f"view-{j.name}")) for j in journalds}
+    try:
+        return _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views)
+    finally:
+        for v in views.values():
+            v.close()
+
+
+def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views):
     conts = []
     j_cpu0 = [j.cpu() for j in journalds]
     t0 = time.monotonic_ns()
@@ -144,7 +191,7 @@ def run_load(tools, load, journalds, run_id, workdir, verify=False):
             sandbox = os.path.join(workdir, ident)
             os.makedirs(sandbox)
         conts.append((j, Container(tools, load.contender, j, ident, load.fields + [f"BENCH_RUN={run_id}"],
-                                   load.count, load.size, load.mode, sandbox)))
+                                   load.count, load.size, load.mode, sandbox, view=views.get(j.name) if j else None)))
     sender_cpu = sum(c.wait() for _, c in conts)
     t_exit = time.monotonic_ns()
     done = t_exit
@@ -169,4 +216,6 @@ def run_load(tools, load, journalds, run_id, workdir, verify=False):
             "mb_per_s": lines * (load.size + 1) / secs / 1e6,
             "sender_us_per_line": sender_cpu / lines * 1e6,
             "journald_us_per_line": j_cpu / lines * 1e6 if journal else None,
+            # Share of the wall time journald (all instances) and the senders were on a CPU.
+            "journald_busy": j_cpu / secs if journal else None, "sender_busy": sender_cpu / secs,
             "entries": entries if verify else None}

@@ -4,6 +4,7 @@ writes the report. Started by scripts/bench.sh (as root); see docs/performance.m
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -11,12 +12,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from contenders import JOURNAL_CONTENDERS, MESOS_FIELDS, Load, Tools, run_load  # noqa: E402
+from contenders import MESOS_FIELDS, Load, Tools, journal_contenders, run_load  # noqa: E402
 from journald import Journald  # noqa: E402
 import probes  # noqa: E402
 import report  # noqa: E402
 
 SIZES = [20, 100, 1024, 16384]
+# Containers at once for the cost-as-containers-grow rows (100 B, steady writers).
+SCALE = [20, 100]
 
 
 def lines_for(size, quick):
@@ -37,8 +40,11 @@ class Bench:
         self.tag = f"mjb{os.getpid()}"
         self.seq = 0
         self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
+        self.rng = random.Random(args.seed)
         self.results = {"throughput": [], "files": [], "namespaces": [], "lever": [], "memory": [],
-                        "spawn": {}, "micro": [], "load": [], "transport": []}
+                        "spawn": {}, "micro": [], "load": [], "transport": [], "startup": {},
+                        "seed": args.seed, "dgram_qlen": dgram_qlen(),
+                        "dcos": self.tools.dcos and os.path.basename(self.tools.dcos)}
 
     def run_id(self):
         self.seq += 1
@@ -51,17 +57,42 @@ class Bench:
     def measure(self, load, journalds, verify=False):
         return run_load(self.tools, load, journalds, self.run_id(), self.workdir, verify)
 
-    def throughput(self, j):
-        """Contenders (1)-(4) on the same journald, interleaved within each repetition so
-        that a disturbance hits all of them alike."""
+    def fresh(self, n=1):
+        """n journald namespace instances of their own for one measured run: journald's
+        CPU per entry grows and jumps as its journal files fill, so a journald shared by
+        the contenders of a repetition favoured whichever ran on a fresh file."""
+        js = []
+        try:
+            for i in range(n):
+                js.append(Journald(f"{self.tag}-j{self.seq}-{i}"))
+        except BaseException:
+            for j in js:
+                j.close()
+            raise
+        return js
+
+    def measure_fresh(self, load, n=1, verify=False):
+        js = self.fresh(n)
+        try:
+            return self.measure(load, js, verify)
+        finally:
+            for j in js:
+                j.close()
+
+    def throughput(self):
+        """The contenders against journald, each run on a fresh journald, in an order
+        shuffled anew for every case of every repetition (seeded: --seed)."""
         quick = self.args.quick
-        cases = [(s, "steady", 1) for s in SIZES] + [(100, "bursty", 1), (100, "steady", 20), (100, "bursty", 20)]
+        cases = [(s, "steady", 1) for s in SIZES] + [(100, "bursty", 1)] + \
+            [(100, mode, k) for k in SCALE for mode in ("steady", "bursty") if (k, mode) != (100, "bursty")]
         for rep in range(self.args.runs):
             self.note_load(f"throughput repetition {rep + 1}/{self.args.runs}")
             for size, mode, k in cases:
                 count = lines_for(size, quick) // k
-                for c in JOURNAL_CONTENDERS:
-                    r = self.measure(Load(c, size, mode, k, count), [j], verify=(rep == 0))
+                order = journal_contenders(self.tools)
+                self.rng.shuffle(order)
+                for c in order:
+                    r = self.measure_fresh(Load(c, size, mode, k, count), verify=(rep == 0))
                     r.update(contender=c, size=size, mode=mode, containers=k, rep=rep)
                     self.results["throughput"].append(r)
                     print(f"  {c:11} {size:6} B {mode:6} x{k:<2} {r['lines_per_s']:9.0f} lines/s  "
@@ -70,12 +101,27 @@ class Bench:
                     if r["entries"] is not None and r["entries"] < r["lines"]:
                         raise RuntimeError(f"{c}: {r['lines'] - r['entries']} lines missing from the journal")
 
+    def startup(self):
+        """What a sender costs once, whatever it sends: start-up and exit, from k senders
+        of one line each (CPU per sender). The rows with many containers divide this by
+        fewer lines per container."""
+        k = 5 if self.args.quick else 20
+        for c in ("native", "pipe", "pipe+files"):
+            vals = []
+            for _ in range(self.args.runs):
+                r = self.measure_fresh(Load(c, 100, "steady", k, 1))
+                vals.append(r["sender_us_per_line"])  # one line each: CPU per sender
+            self.results["startup"][c] = vals
+            print(f"  start-up + exit {c:11} {report.med(vals):7.0f} us CPU per sender", flush=True)
+
     def files(self):
         """(5): files only, the companion against cat > file (no journald involved)."""
         for rep in range(self.args.runs):
             for size in SIZES:
                 count = lines_for(size, self.args.quick) * 5
-                for c in ("pipe-nojournal", "cat"):
+                order = ["pipe-nojournal", "cat"]
+                self.rng.shuffle(order)
+                for c in order:
                     r = self.measure(Load(c, size, "steady", 1, count), [])
                     r.update(contender=c, size=size, mode="steady", containers=1, rep=rep)
                     self.results["files"].append(r)
@@ -83,28 +129,29 @@ class Bench:
                           f"sender {r['sender_us_per_line']:.2f} us/line", flush=True)
 
     def namespaces(self):
-        """The same load (4 companions, 100 B) over 1, 2 and 4 journald instances."""
+        """The same load (4 companions, 100 B) over 1, 2 and 4 fresh journald instances."""
         count = lines_for(100, self.args.quick) // 2
-        with Journald(f"{self.tag}-ns0") as a, Journald(f"{self.tag}-ns1") as b, \
-                Journald(f"{self.tag}-ns2") as c, Journald(f"{self.tag}-ns3") as d:
-            all4 = [a, b, c, d]
-            for rep in range(self.args.runs):
-                self.note_load(f"namespaces repetition {rep + 1}")
-                for n in (1, 2, 4):
-                    r = self.measure(Load("pipe", 100, "steady", 4, count), all4[:n])
-                    r.update(namespaces=n, rep=rep)
-                    self.results["namespaces"].append(r)
-                    print(f"  {n} namespace(s): {r['lines_per_s']:9.0f} lines/s", flush=True)
+        for rep in range(self.args.runs):
+            self.note_load(f"namespaces repetition {rep + 1}")
+            order = [1, 2, 4]
+            self.rng.shuffle(order)
+            for n in order:
+                r = self.measure_fresh(Load("pipe", 100, "steady", 4, count), n)
+                r.update(namespaces=n, rep=rep)
+                self.results["namespaces"].append(r)
+                print(f"  {n} namespace(s): {r['lines_per_s']:9.0f} lines/s", flush=True)
 
-    def lever(self, j):
+    def lever(self):
         """journald's CPU per line against the constant fields each entry carries."""
         labels = [f"LABEL_{i:02d}=value-of-label-{i:02d}" for i in range(20)]
         variants = {"4 fields (no --field)": [], "10 fields (Mesos ids)": MESOS_FIELDS,
                     "30 fields (ids + 20 labels)": MESOS_FIELDS + labels}
         count = lines_for(100, self.args.quick)
         for rep in range(self.args.runs):
-            for name, fields in variants.items():
-                r = self.measure(Load("pipe", 100, "steady", 1, count, fields), [j])
+            order = list(variants)
+            self.rng.shuffle(order)
+            for name in order:
+                r = self.measure_fresh(Load("pipe", 100, "steady", 1, count, variants[name]))
                 r.update(variant=name, rep=rep)
                 self.results["lever"].append(r)
                 print(f"  {name:28} {r['lines_per_s']:9.0f} lines/s journald {r['journald_us_per_line']:.2f} us/line",
@@ -133,7 +180,11 @@ class Bench:
             if r["stored"] < r["lines"]:
                 raise RuntimeError(f"{r['transport']}: {r['lines'] - r['stored']} lines missing from the journal")
 
-    def probes(self, j):
+    def probes(self):
+        with Journald(f"{self.tag}-probes") as j:
+            self._probes(j)
+
+    def _probes(self, j):
         idle_secs = 2 if self.args.quick else 5
         for size, lines, files in ((100, 1, False), (100, 1, True), (100, 100000, True), (16384, 5000, True)):
             r = probes.companion_memory(self.tools, j, self.run_id(), self.workdir, size, lines, idle_secs, files)
@@ -148,10 +199,12 @@ class Bench:
         try:
             self.note_load("start")
             self.results["micro"] = probes.micro_benchmarks(self.tools, 0.05 if self.args.quick else 0.3)
-            with Journald(f"{self.tag}-main") as j:
-                self.throughput(j)
-                self.lever(j)
-                self.probes(j)
+            print(f"[bench] seed {self.args.seed} (--seed {self.args.seed} repeats this order); "
+                  f"net.unix.max_dgram_qlen={self.results['dgram_qlen']}", flush=True)
+            self.throughput()
+            self.startup()
+            self.lever()
+            self.probes()
             self.files()
             self.namespaces()
             self.transports()
@@ -161,12 +214,19 @@ class Bench:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def dgram_qlen():
+    """net.unix.max_dgram_qlen of this network namespace (bench.sh sets it)."""
+    with open("/proc/sys/net/unix/max_dgram_qlen") as f:
+        return int(f.read())
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--build-dir", required=True)
     p.add_argument("--out", required=True, help="docs/performance.md")
     p.add_argument("--quick", action="store_true", help="fewer lines and one repetition (~2 min)")
     p.add_argument("--runs", type=int, help="repetitions (default 3, quick 1)")
+    p.add_argument("--seed", type=int, help="seed of the contenders' order (default: random, printed)")
     p.add_argument("--from-json", help="only rewrite the report from an earlier run's bench-results.json")
     p.add_argument("--only-transports", action="store_true",
                    help="with --from-json: run only the transport benchmark and merge it into that file")
@@ -189,6 +249,8 @@ def main():
         return
     if args.runs is None:
         args.runs = 1 if args.quick else 3
+    if args.seed is None:
+        args.seed = random.SystemRandom().randrange(1, 10**6)
     if os.geteuid() != 0:
         sys.exit("run_bench: needs root (it starts journald namespace instances)")
     started = time.time()
@@ -196,9 +258,12 @@ def main():
     results["duration_s"] = time.time() - started
     results["quick"], results["runs"] = args.quick, args.runs
     results["machine"] = report.machine()
+    results["commit"] = report.commit()
     raw = os.path.join(args.build_dir, "bench-results.json")
     with open(raw, "w") as f:
         json.dump(results, f, indent=1)
+    if not args.quick:
+        report.record_verdicts(results, args.out)
     report.write(results, args.out)
     print(f"[bench] wrote {args.out} (raw numbers in {raw}) in {results['duration_s']:.0f} s")
 
