@@ -4,9 +4,9 @@
 #include "core/journald/replay_plan.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +17,8 @@ namespace {
 
 // As journal-send.c: a large send buffer lets big entries go inline and absorbs bursts.
 constexpr int kSendBuffer = 8 * 1024 * 1024;
+// How long one blocking send waits before the caller looks at signals and deadlines.
+constexpr std::chrono::milliseconds kBlockingSlice{200};
 // Memory for entries kept to be sent again after journald dies (see SentRing).
 constexpr std::size_t kRingBytes = 4 * 1024 * 1024;
 
@@ -39,16 +41,22 @@ JournalSocket::JournalSocket(std::string path, Diagnostics& diag, std::size_t qu
       diag_(diag),
       reconnect_("journald socket " + path_),
       queue_length_(queue_length),
-      pacer_(queue_length, static_cast<std::uint64_t>(::getpid())),
+      pacer_(queue_length),
       ring_(queue_length + 8, kRingBytes) {}
 
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
   if (!fd_) {
-    // Every send is MSG_DONTWAIT; a full queue means a pause (see send()).
+    // Blocking, with a timeout: a sender waiting in sendmsg() for room in journald's
+    // queue waits in the kernel's exclusive queue, so each freed slot wakes one sender.
+    // Waiting in poll(POLLOUT) instead wakes every waiting sender for every slot, which
+    // with hundreds of companions costs journald (which does the waking) more than
+    // storing the entries. Non-blocking attempts use MSG_DONTWAIT.
     fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd_) return false;
     grow_send_buffer(fd_.get());
+    struct timeval tv = {0, static_cast<suseconds_t>(kBlockingSlice.count() * 1000)};
+    (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
   if (!connect_unix(fd_.get(), path_)) return false;
   connected_ = true;
@@ -144,8 +152,8 @@ void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {
   ring_.push(iov, iovcnt);
 }
 
-JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt) {
-  const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
+  const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
   if (!ensure_connected()) return on_unavailable(errno, "connect");
   if (peer_lost_) {
     peer_lost_ = false;
@@ -186,6 +194,16 @@ JournalSocket::Attempt JournalSocket::send_now(const struct iovec* iov, int iovc
   }
 }
 
+bool JournalSocket::check_in(WaitControl& control) {
+  int interrupt = control.interrupt_fd();
+  if (interrupt >= 0) {
+    struct pollfd p = {interrupt, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) control.on_interrupt();
+  }
+  auto deadline = control.deadline();
+  return !deadline || Clock::now() < *deadline;
+}
+
 bool JournalSocket::wait_backoff(WaitControl& control) {
   return wait_until(control, Clock::now() + reconnect_.backoff());
 }
@@ -193,7 +211,7 @@ bool JournalSocket::wait_backoff(WaitControl& control) {
 TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
   if (!connected_ && Clock::now() < reconnect_.retry_at()) return TryOutcome::kDown;
   for (;;) {
-    switch (attempt(iov, iovcnt)) {
+    switch (attempt(iov, iovcnt, false)) {
       case Attempt::kSent:
         note_recovered();
         return TryOutcome::kSent;
@@ -211,14 +229,13 @@ TryOutcome JournalSocket::try_send(const struct iovec* iov, int iovcnt) {
 }
 
 SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl& control) {
-  // On a full queue: pause (see SendPacer) and try again, as often as it takes. Never
-  // wait inside a blocking sendmsg(): journald's every recvmsg() wakes one waiting
-  // sender for the one slot it freed, so while anyone waits there, every freed slot goes
-  // to a waiter, one entry per wake-up, and nobody finds room for a batch. With 20
-  // companions that cost each 5x its single-container CPU per line. (Waiting in
-  // poll(POLLOUT) is worse: it wakes every waiting sender for every slot.)
+  // First without waiting; on a full queue, pause (see SendPacer) and try once more;
+  // only then wait in a blocking sendmsg(), in the kernel's exclusive wait queue, so
+  // that many companions behind one journald wake one at a time.
+  bool paused = false;
   for (;;) {
-    switch (attempt(iov, iovcnt)) {
+    const bool blocking = paused;
+    switch (attempt(iov, iovcnt, blocking)) {
       case Attempt::kSent:
         note_recovered();
         pacer_.on_sent();
@@ -229,8 +246,14 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
         continue;
       case Attempt::kWaitWritable:
         ++stats_.waits_full;
-        ++stats_.pauses;
-        if (!wait_until(control, Clock::now() + pacer_.on_full())) return SendOutcome::kGaveUp;
+        if (!blocking) {
+          paused = true;
+          ++stats_.pauses;
+          if (!wait_until(control, Clock::now() + pacer_.on_full())) return SendOutcome::kGaveUp;
+          continue;
+        }
+        // A blocking slice passed with journald's queue full.
+        if (!check_in(control)) return SendOutcome::kGaveUp;
         continue;
       case Attempt::kWaitReconnect:
         if (!wait_backoff(control)) return SendOutcome::kGaveUp;

@@ -85,13 +85,15 @@ class JournalSocket {
 
   enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
 
-  Attempt attempt(const struct iovec* iov, int iovcnt);
+  Attempt attempt(const struct iovec* iov, int iovcnt, bool blocking);
   Attempt send_now(const struct iovec* iov, int iovcnt, int flags);
   void note_sent(const struct iovec* iov, int iovcnt);
   void plan_replay();
   Attempt send_memfd(const struct iovec* iov, int iovcnt, int flags);
   Attempt on_unavailable(int err, const char* what);
   bool ensure_connected();
+  // Between blocking slices: handles a pending interrupt; false once the deadline passed.
+  bool check_in(WaitControl& wait);
   // Until the reconnect backoff ends; false when the deadline passed first.
   bool wait_backoff(WaitControl& wait);
   void note_recovered();
