@@ -371,6 +371,37 @@ def contains_run(haystack, needle):
     return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
 
+def run_payload_task(cluster, tmp, task, timeout=180):
+    """Runs one task that writes the payloads (write_payloads) through mesos-execute;
+    its framework id, its executor (from the agent's /state) and its journal entries,
+    once every stdout line can be there."""
+    task_id = task["task_id"]["value"]
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, task_id + '.json', task)}", timeout=timeout)
+    check(states.get(task_id) == "TASK_FINISHED", f"task did not finish:\n{out}")
+    fw = cluster.framework_id(out)
+    execs = cluster.executors(fw)
+    check(len(execs) == 1, f"expected one executor, got {execs}")
+    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
+                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
+        cluster.journal.entries(f"TASK_ID={task_id}")), timeout=30)
+    return fw, execs[0], es
+
+
+def check_payload_delivered(cluster, es, executor):
+    """The payloads' lines in journald and their bytes in the sandbox files (read
+    through /files/read); the executor writes lines of its own around them, into the
+    same pipes. The sandbox files' total size."""
+    check(contains_run(messages(es, "STDOUT"), lines_of(STDOUT_PAYLOAD)),
+          f"stdout lines differ: {messages(es, 'STDOUT')[:12]}…")
+    check(contains_run(messages(es, "STDERR"), lines_of(STDERR_PAYLOAD)),
+          f"stderr lines differ: {messages(es, 'STDERR')}")
+    stdout = cluster.files_read(os.path.join(executor["directory"], "stdout"))
+    stderr = cluster.files_read(os.path.join(executor["directory"], "stderr"))
+    check(STDOUT_PAYLOAD in stdout, f"/files/read stdout lacks the task's bytes: {stdout[:300]!r}")
+    check(STDERR_PAYLOAD in stderr, f"/files/read stderr lacks the task's bytes: {stderr[:300]!r}")
+    return len(stdout) + len(stderr)
+
+
 # ---------------------------------------------------------------------------- cases
 
 
@@ -384,16 +415,9 @@ def case_command_task(cluster, tmp):
             "labels": {"labels": [{"key": "team", "value": "payments"}, {"key": "cost-center", "value": "42"},
                                   {"key": "MESSAGE", "value": "spoofed"}, {"key": "TASK_ID", "value": "spoofed"},
                                   {"key": "_PID", "value": "1"}]}}
-    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'task.json', task)}")
-    check(states.get("web.1") == "TASK_FINISHED", f"task did not finish:\n{out}")
-    fw = cluster.framework_id(out)
+    fw, executor, es = run_payload_task(cluster, tmp, task)
     agent = cluster.agent_id()
-    execs = cluster.executors(fw)
-    check(len(execs) == 1, f"expected one executor, got {execs}")
-    container = execs[0]["container"]
-    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
-                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
-        cluster.journal.entries("TASK_ID=web.1")), timeout=30)
+    container = executor["container"]
     for e in es:
         for name, want in (("FRAMEWORK_ID", fw), ("EXECUTOR_ID", "web.1"), ("AGENT_ID", agent),
                            ("CONTAINER_ID", container), ("TASK_ID", "web.1"), ("TASK_NAME", "web server"),
@@ -403,17 +427,8 @@ def case_command_task(cluster, tmp):
         check(e.get("_PID") != "1", "a label set _PID")
         check(e["STREAM"] in ("STDOUT", "STDERR"), e)
         check(e["PRIORITY"] == ("6" if e["STREAM"] == "STDOUT" else "3"), e)
-    # The command executor writes its own lines around the task's, into the same pipes.
-    check(contains_run(messages(es, "STDOUT"), lines_of(STDOUT_PAYLOAD)),
-          f"stdout lines differ: {messages(es, 'STDOUT')[:12]}…")
-    check(contains_run(messages(es, "STDERR"), lines_of(STDERR_PAYLOAD)),
-          f"stderr lines differ: {messages(es, 'STDERR')}")
-    sandbox = execs[0]["directory"]
-    stdout = cluster.files_read(os.path.join(sandbox, "stdout"))
-    stderr = cluster.files_read(os.path.join(sandbox, "stderr"))
-    check(STDOUT_PAYLOAD in stdout, f"/files/read stdout lacks the task's bytes: {stdout[:300]!r}")
-    check(STDERR_PAYLOAD in stderr, f"/files/read stderr lacks the task's bytes: {stderr[:300]!r}")
-    return f"{len(es)} entries, {len(stdout) + len(stderr)} sandbox bytes"
+    sandbox_bytes = check_payload_delivered(cluster, es, executor)
+    return f"{len(es)} entries, {sandbox_bytes} sandbox bytes"
 
 
 def case_task_group(cluster, tmp):
@@ -655,27 +670,12 @@ def case_docker_task(cluster, tmp):
             "command": {"shell": True, "value": "cat /payload/stdout.bin; cat /payload/stderr.bin >&2"},
             "container": {"type": "DOCKER", "docker": {"image": PrivateDocker.IMAGE, "network": "HOST"},
                           "volumes": [{"container_path": "/payload", "host_path": tmp, "mode": "RO"}]}}
-    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'docker.json', task)}", timeout=300)
-    check(states.get("docker-1") == "TASK_FINISHED", f"task did not finish:\n{out}")
-    fw = cluster.framework_id(out)
-    execs = cluster.executors(fw)
-    check(len(execs) == 1, f"expected one executor, got {execs}")
-    container = execs[0]["container"]
-    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
-                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
-        cluster.journal.entries("TASK_ID=docker-1")), timeout=30)
+    fw, executor, es = run_payload_task(cluster, tmp, task, timeout=300)
     for e in es:
         for name, want in (("FRAMEWORK_ID", fw), ("EXECUTOR_ID", "docker-1"), ("AGENT_ID", cluster.agent_id()),
-                           ("CONTAINER_ID", container), ("TASK_NAME", "in docker")):
+                           ("CONTAINER_ID", executor["container"]), ("TASK_NAME", "in docker")):
             check(e.get(name) == want, f"{name}={e.get(name)!r}, expected {want!r} in {e}")
-    check(contains_run(messages(es, "STDOUT"), lines_of(STDOUT_PAYLOAD)),
-          f"stdout lines differ: {messages(es, 'STDOUT')[:12]}…")
-    check(contains_run(messages(es, "STDERR"), lines_of(STDERR_PAYLOAD)),
-          f"stderr lines differ: {messages(es, 'STDERR')}")
-    sandbox = execs[0]["directory"]
-    stdout = cluster.files_read(os.path.join(sandbox, "stdout"))
-    check(STDOUT_PAYLOAD in stdout, f"/files/read stdout lacks the task's bytes: {stdout[:300]!r}")
-    check(STDERR_PAYLOAD in cluster.files_read(os.path.join(sandbox, "stderr")), "/files/read stderr differs")
+    check_payload_delivered(cluster, es, executor)
     return f"{len(es)} entries from a Docker container"
 
 
