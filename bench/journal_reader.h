@@ -4,7 +4,9 @@
 
 #include <systemd/sd-journal.h>
 
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +20,9 @@ class JournalReader {
     int r = ns.empty() ? sd_journal_open(&j_, SD_JOURNAL_LOCAL_ONLY) : sd_journal_open_namespace(&j_, ns.c_str(), 0);
     if (r < 0) throw std::runtime_error("sd_journal_open_namespace " + ns + ": " + std::strerror(-r));
     sd_journal_set_data_threshold(j_, 64);  // only the sequence number is needed
+    // Without an inotify fd, sd_journal_process() does nothing, and a file journald
+    // creates after the open (a rotation) would never be seen.
+    (void)sd_journal_get_fd(j_);
   }
   ~JournalReader() { sd_journal_close(j_); }
   JournalReader(const JournalReader&) = delete;
@@ -50,6 +55,25 @@ class JournalReader {
       return 0;
     return static_cast<std::int64_t>(usec) * 1000;
   }
+
+  // Adds the MESSAGE bytes of the entries after the last one this handle read to their
+  // identifier's total in `bytes` (identifiers not in it are skipped). For a sender that
+  // may split a line into several entries: the bytes add up all the same.
+  void add_message_bytes(std::map<std::string, std::uint64_t>& bytes) {
+    const void* data;
+    size_t len;
+    while (sd_journal_next(j_) > 0) {
+      if (sd_journal_get_data(j_, "SYSLOG_IDENTIFIER", &data, &len) < 0) continue;
+      std::string id(static_cast<const char*>(data) + std::strlen("SYSLOG_IDENTIFIER="),
+                     len - std::strlen("SYSLOG_IDENTIFIER="));
+      auto it = bytes.find(id);
+      if (it != bytes.end() && sd_journal_get_data(j_, "MESSAGE", &data, &len) >= 0)
+        it->second += len - std::strlen("MESSAGE=");
+    }
+  }
+
+  // Whole fields from sd_journal_get_data() (the default: only the sequence number).
+  void read_whole_fields() { sd_journal_set_data_threshold(j_, 0); }
 
   std::uint64_t count(const std::string& id) {
     match(id);

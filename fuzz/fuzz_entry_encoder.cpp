@@ -7,11 +7,14 @@
 // Part 2: random stream configuration (identifier, stream, priority, level prefix, user
 //   fields as the companion validates them) and random output framed by a LineFramer
 //   into a JournalStreamWriter that sends to a real AF_UNIX datagram socket bound under
-//   /tmp. Every datagram must parse, and hold exactly: one MESSAGE equal to the piece
-//   (minus a level prefix on a line's first piece), one PRIORITY, one SYSLOG_IDENTIFIER,
-//   one STREAM, the user fields in order, and CONTAINER_PARTIAL_* exactly when a line is
-//   split, with consistent values, and MESOS_JOURNALD_NO_NEWLINE exactly on the piece
-//   that ends a line at end of stream. Nothing the output holds can add or shadow a field.
+//   /tmp, 1-8 pieces at a time. Every datagram must split into entries as journald
+//   splits them, one per piece in order, no two in one datagram with the same message
+//   and partial fields (journald gives them one time), and each entry must hold exactly:
+//   one MESSAGE equal to the piece (minus a level prefix on a line's first piece), one
+//   PRIORITY, one SYSLOG_IDENTIFIER, one STREAM, the user fields in order, and
+//   CONTAINER_PARTIAL_* exactly when a line is split, with consistent values, and
+//   MESOS_JOURNALD_NO_NEWLINE exactly on the piece that ends a line at end of stream.
+//   Nothing the output holds can add or shadow a field.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -111,25 +114,62 @@ struct Entry {
   const std::string& get(const std::string& n) const { return fields.find(n)->second; }
 };
 
-// Forwards pieces to the writer and checks the datagram each one produces.
+// A piece handed to the writer, kept to check its entry against.
+struct Piece {
+  std::string data;
+  bool first, last, unterminated;
+};
+
+// Forwards pieces to the writer and checks the datagrams they produce.
 struct CheckingSink final : mj::PieceSink {
   mj::JournalStreamWriter* writer = nullptr;
   const mj::EntryTemplate* tmpl = nullptr;
+  // At most this many pieces before the writer sends: this thread is also the receiver,
+  // and more datagrams than the socket's queue (net.unix.max_dgram_qlen, 10 without
+  // systemd) would wait for it forever; each piece is at most one datagram.
+  std::size_t per_batch = 1;
+  std::vector<Piece> pending;
   int line_priority = 6;
   std::string partial_id;
   unsigned ordinal = 0;
 
   void on_piece(const mj::LinePiece& p) override {
     writer->on_piece(p);
-    // One entry at a time: this thread is also the receiver, and a batch larger than
-    // the socket's queue (net.unix.max_dgram_qlen) would wait for it forever.
+    pending.push_back(Piece{std::string(p.data), p.first, p.last, p.unterminated});
+    if (pending.size() == per_batch) end_of_pieces();
+  }
+
+  void end_of_pieces() override {
     writer->end_of_pieces();
+    std::vector<std::string> entries;
     std::string datagram;
-    FUZZ_CHECK(receive(datagram), "no datagram for a piece of %zu bytes", p.data.size());
-    std::string extra;
-    FUZZ_CHECK(!receive(extra), "more than one datagram for one piece");
-    auto parsed = mj::test::parse_native(datagram);
-    FUZZ_CHECK(parsed.has_value(), "datagram of %zu bytes does not parse", datagram.size());
+    while (entries.size() < pending.size()) {
+      FUZZ_CHECK(receive(datagram), "%zu entries for %zu pieces", entries.size(), pending.size());
+      auto split = mj::test::split_native(datagram);
+      FUZZ_CHECK(split.has_value(), "datagram of %zu bytes does not split into entries", datagram.size());
+      std::vector<ParsedEntry> in_datagram;
+      for (const std::string& bytes : *split) {
+        auto parsed = mj::test::parse_native(bytes);
+        FUZZ_CHECK(parsed.has_value(), "entry of %zu bytes does not parse", bytes.size());
+        ParsedEntry key;
+        for (auto& kv : *parsed)
+          if (kv.first == "MESSAGE" || kv.first.rfind("CONTAINER_PARTIAL_", 0) == 0) key.push_back(kv);
+        for (const ParsedEntry& other : in_datagram)
+          FUZZ_CHECK(other != key, "two entries of one datagram differ only in their priority or not at all");
+        in_datagram.push_back(std::move(key));
+        entries.push_back(bytes);
+      }
+    }
+    FUZZ_CHECK(entries.size() == pending.size(), "%zu entries for %zu pieces", entries.size(), pending.size());
+    FUZZ_CHECK(!receive(datagram), "a datagram more than the pieces");
+    for (std::size_t i = 0; i < pending.size(); ++i) check_entry(pending[i], *mj::test::parse_native(entries[i]));
+    pending.clear();
+  }
+
+  using ParsedEntry = std::vector<std::pair<std::string, std::string>>;
+
+  void check_entry(const Piece& p, const ParsedEntry& fields) {
+    const ParsedEntry* parsed = &fields;
     Entry e;
     for (auto& [k, v] : *parsed) e.fields.emplace(k, v);
     e.ordered = *parsed;
@@ -221,6 +261,7 @@ void check_stream_writer(FuzzedDataProvider& in) {
   CheckingSink sink;
   sink.writer = &writer;
   sink.tmpl = &tmpl;
+  sink.per_batch = in.ConsumeIntegralInRange<std::size_t>(1, 8);
   mj::LineFramer framer(max_line, 512);
   while (in.remaining_bytes() > 0) {
     std::string chunk = in.ConsumeRandomLengthString(1000);
@@ -228,6 +269,7 @@ void check_stream_writer(FuzzedDataProvider& in) {
     if (in.ConsumeIntegralInRange(0, 7) == 0) framer.flush_partial(sink);
   }
   framer.finish(sink);
+  sink.end_of_pieces();  // whatever the framer left with the sink
 }
 
 }  // namespace

@@ -12,14 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-bench}
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench-collector.sh: needs root (it starts a systemd-journald namespace instance)" >&2
-  exit 1
-fi
-scripts/install-deps.sh
+. scripts/bench-prepare.sh
+bench_prepare bench-collector.sh --target mesos-journald-pipe
 if ! command -v stunnel4 >/dev/null || [ ! -x /lib/systemd/systemd-journal-remote ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd-journal-remote stunnel4 >&2
 fi
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMJ_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target mesos-journald-pipe >/dev/null
 exec python3 bench/collector/collector_bench.py --build-dir "$build_dir" --source-dir . "$@"

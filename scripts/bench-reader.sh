@@ -11,11 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-bench}
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench-reader.sh: needs root (it starts systemd-journald namespace instances)" >&2
-  exit 1
-fi
-scripts/install-deps.sh
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMJ_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target mesos-journald-pipe mesos-journald-logs >/dev/null
+. scripts/bench-prepare.sh
+bench_prepare bench-reader.sh --target mesos-journald-pipe mesos-journald-logs
 exec python3 bench/driver/reader_bench.py --build-dir "$build_dir" "$@"

@@ -15,17 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-bench}
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench.sh: needs root (it starts systemd-journald namespace instances)" >&2
-  exit 1
-fi
-scripts/install-deps.sh
+. scripts/bench-prepare.sh
+bench_prepare bench.sh
 if ! command -v gnuplot >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
 fi
-
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DMJ_BUILD_BENCH=ON -DMJ_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" >/dev/null
 
 # journald's datagram queue holds net.unix.max_dgram_qlen entries. systemd as PID 1 sets
 # it to 512 (sysctl.d/50-default.conf); a host without systemd keeps the kernel's 10,

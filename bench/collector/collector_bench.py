@@ -37,7 +37,9 @@ import sys
 import tempfile
 import time
 
-JOURNALD = "/lib/systemd/systemd-journald"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "driver"))
+from journald import Journald, cpu_seconds  # noqa: E402  (the other benchmarks' journald)
+
 REMOTE = "/lib/systemd/systemd-journal-remote"
 UPLOAD = "/lib/systemd/systemd-journal-upload"
 TASK_ID = "collector-bench.1"
@@ -49,17 +51,6 @@ FIELDS = [
     f"TASK_ID={TASK_ID}",
     "TASK_NAME=web",
 ]
-
-
-def machine_id():
-    with open("/etc/machine-id") as f:
-        return f.read().strip()
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -85,36 +76,6 @@ def wait_port(port, proc, what):
 def count_entries(args):
     p = subprocess.run(["journalctl", *args, "-o", "cat", "--no-pager", f"TASK_ID={TASK_ID}"], capture_output=True)
     return p.stdout.count(b"\n")
-
-
-class Journald:
-    """A standalone journald namespace instance; erased on close."""
-
-    def __init__(self, name):
-        self.name = name
-        self.config = f"/etc/systemd/journald@{name}.conf"
-        with open(self.config, "w") as f:
-            f.write("[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\nRuntimeMaxUse=2G\n")
-        self.proc = subprocess.Popen([JOURNALD, name], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        self.directory = f"/run/log/journal/{machine_id()}.{name}"
-        for _ in range(500):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            try:
-                s.connect(f"/run/systemd/journal.{name}/socket")
-                return
-            except OSError:
-                time.sleep(0.01)
-            finally:
-                s.close()
-        raise RuntimeError("journald did not start")
-
-    def close(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(10)
-        shutil.rmtree(f"/run/systemd/journal.{self.name}", ignore_errors=True)
-        shutil.rmtree(self.directory, ignore_errors=True)
-        os.remove(self.config)
 
 
 class Collector:
@@ -153,7 +114,7 @@ class Collector:
 
 def ingest(pipe, lines):
     """The lines through the companion into a new journald namespace: (journald, wall, CPU)."""
-    j = Journald(f"mjcb{os.getpid()}")
+    j = Journald(f"mjcb{os.getpid()}", extra_config="RuntimeMaxUse=2G\n")
     text = b"".join(f"{i:09d} ".encode().ljust(100, b"x") + b"\n" for i in range(lines))
     cpu0 = cpu_seconds(j.proc.pid)
     start = time.monotonic()
@@ -207,7 +168,7 @@ def upload(directory, collector, certs, uploaders, lines):
 def trickle(pipe, work, certs, rate, uploaders):
     """Following uploaders while lines come at `rate`/s: CPU µs/entry of uploader,
     stunnel, journal-remote; entries counted on the collector."""
-    j = Journald(f"mjct{os.getpid()}")
+    j = Journald(f"mjct{os.getpid()}", extra_config="RuntimeMaxUse=2G\n")
     c = Collector(work, certs, True)
     fields = [x for f in FIELDS for x in ("--field", f)]
     writer = subprocess.Popen([pipe, "--namespace", j.name, "-t", "bench"] + fields, stdin=subprocess.PIPE)

@@ -72,7 +72,9 @@ def dcos_args(tools, view, ident, fields, sandbox):
     labels += [{"key": "SYSLOG_IDENTIFIER", "value": ident}, {"key": "STREAM", "value": "STDOUT"}]
     return ["nsenter", f"--mount={view.mount_ns}", "--", tools.dcos, "--destination_type=journald",
             "--journald_labels=" + json.dumps({"labels": labels}, separators=(",", ":")),
-            f"--logrotate_filename={sandbox}/stdout", "--logrotate_path=logrotate"]
+            f"--logrotate_filename={sandbox}/stdout", "--logrotate_path=logrotate",
+            # Required whatever the destination (the module always passes its own); unused here.
+            "--fluentbit_ip=127.0.0.1", "--fluentbit_port=24224"]
 
 
 # The environment the DC/OS module gives its companion (libprocess needs an address).
@@ -143,11 +145,13 @@ class Container:
         return cpu
 
 
-def wait_readable(tools, journald_name, last_by_ident, count=False):
-    """Blocks until each identifier's last line is readable; with count, also returns how
-    many entries each has (a line split by --flush-partial-after counts twice)."""
+def wait_readable(tools, journald_name, last_by_ident, count=False, by_bytes=False):
+    """Blocks until each identifier's last line is readable (by_bytes: until its MESSAGE
+    fields add up to that many bytes); with count, also returns how many entries each
+    has (a line split by --flush-partial-after counts twice)."""
     args = [tools.journal_wait, "--namespace", journald_name]
     args += ["--count"] if count else []
+    args += ["--bytes"] if by_bytes else []
     args += [f"{i}={n}" for i, n in last_by_ident.items()]
     out = subprocess.run(args, stdout=subprocess.PIPE, check=False, text=True)
     r = json.loads(out.stdout)
@@ -196,12 +200,18 @@ def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, v
     t_exit = time.monotonic_ns()
     done = t_exit
     entries = 0
+    reopened = 0
+    # The DC/OS companion cuts a line that spans two of its 4 KiB reads into two entries,
+    # so its last entry need not be the last line: wait for the bytes.
+    by_bytes = load.contender == "dcos"
+    want = load.count * load.size if by_bytes else load.count - 1
     if journal:
         for j in journalds:
-            mine = {c.ident: load.count - 1 for jj, c in conts if jj is j}
+            mine = {c.ident: want for jj, c in conts if jj is j}
             if mine:
-                r = wait_readable(tools, j.name, mine, count=verify)
+                r = wait_readable(tools, j.name, mine, count=verify, by_bytes=by_bytes)
                 done = max(done, r["done_ns"])
+                reopened += r.get("reopened", 0)
                 if verify:
                     entries += sum(r["counts"].values())
     j_cpu = sum(j.cpu() - c0 for j, c0 in zip(journalds, j_cpu0))
@@ -218,4 +228,6 @@ def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, v
             "journald_us_per_line": j_cpu / lines * 1e6 if journal else None,
             # Share of the wall time journald (all instances) and the senders were on a CPU.
             "journald_busy": j_cpu / secs if journal else None, "sender_busy": sender_cpu / secs,
-            "entries": entries if verify else None}
+            "entries": entries if verify else None,
+            # journal_wait found nothing new for a second and read on with a new handle
+            "wait_reopened": reopened}

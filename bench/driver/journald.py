@@ -45,6 +45,11 @@ class Journald:
         raise RuntimeError(f"journald {name}: socket did not appear")
 
     @property
+    def directory(self):
+        """Where it keeps its journal files (Storage=volatile)."""
+        return f"/run/log/journal/{machine_id()}.{self.name}"
+
+    @property
     def socket(self):
         return f"/run/systemd/journal.{self.name}/socket"
 

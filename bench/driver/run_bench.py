@@ -41,7 +41,7 @@ class Bench:
         self.seq = 0
         self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
         self.rng = random.Random(args.seed)
-        self.results = {"throughput": [], "files": [], "namespaces": [], "lever": [], "memory": [],
+        self.results = {"throughput": [], "scale_ref": [], "files": [], "namespaces": [], "lever": [], "memory": [],
                         "spawn": {}, "micro": [], "load": [], "transport": [], "startup": {},
                         "seed": args.seed, "dgram_qlen": dgram_qlen(),
                         "dcos": self.tools.dcos and os.path.basename(self.tools.dcos)}
@@ -100,6 +100,23 @@ class Bench:
                           f"{r['journald_us_per_line']:5.2f} us/line  entries {r['entries']}", flush=True)
                     if r["entries"] is not None and r["entries"] < r["lines"]:
                         raise RuntimeError(f"{c}: {r['lines'] - r['entries']} lines missing from the journal")
+            self.scale_references(rep)
+
+    def scale_references(self, rep):
+        """For the cost-as-containers-grow rows: one container of as many lines as each of
+        the k containers writes, so that k containers are compared with one doing the same
+        work. Against the 60,000-line single container, the start-up and exit each sender
+        pays once are spread over k times fewer lines."""
+        for k in SCALE:
+            count = lines_for(100, self.args.quick) // k
+            order = [c for c in journal_contenders(self.tools) if c != "stream"]  # stream: no sender
+            self.rng.shuffle(order)
+            for c in order:
+                r = self.measure_fresh(Load(c, 100, "steady", 1, count))
+                r.update(contender=c, size=100, mode="steady", containers=1, rep=rep, reference_for=k)
+                self.results["scale_ref"].append(r)
+                print(f"  {c:11} 100 B steady x1  {count:6} lines (as each of {k}): sender "
+                      f"{r['sender_us_per_line']:5.2f} us/line", flush=True)
 
     def startup(self):
         """What a sender costs once, whatever it sends: start-up and exit, from k senders
@@ -115,10 +132,14 @@ class Bench:
             print(f"  start-up + exit {c:11} {report.med(vals):7.0f} us CPU per sender", flush=True)
 
     def files(self):
-        """(5): files only, the companion against cat > file (no journald involved)."""
-        for rep in range(self.args.runs):
+        """(5): files only, the companion against cat > file (no journald involved). Runs of
+        0.15-0.35 s were too short to hold still (cat alone took 463-973 MB/s at 1 KiB in
+        the three repetitions of one run): longer runs, and more repetitions than the
+        journald rows, so that the median ratio holds from run to run."""
+        for rep in range(self.args.runs * 2 + 1):
             for size in SIZES:
-                count = lines_for(size, self.args.quick) * 5
+                # 16 KiB: 6,000 x 5 lines are 500 MB already; the page cache keeps them all.
+                count = lines_for(size, self.args.quick) * (5 if size >= 16384 else 10)
                 order = ["pipe-nojournal", "cat"]
                 self.rng.shuffle(order)
                 for c in order:

@@ -26,7 +26,7 @@ const char* kDescription =
     "\n"
     "--transport stream (as root, on a systemd host): the lines go through journald's\n"
     "stream protocol from a transient service carrying the fields as LogExtraFields=;\n"
-    "about 0.5-0.6x journald's CPU per line, with the contract changes in docs/systemd.md.\n";
+    "0.7-1.0x journald's CPU per line of the native transport, with the contract changes in docs/systemd.md.\n";
 
 const char* kFooter =
     "Every entry carries MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, STREAM=STDOUT|STDERR and the\n"
@@ -133,7 +133,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("DURATION")->capture_default_str();
 
   app.add_option("--transport", transport,
-                 "native: one datagram per line with every field; stream: journald's stream protocol "
+                 "native: an entry per line with every field, several to a datagram; stream: journald's stream protocol "
                  "from a transient systemd service (falls back to native where that cannot be done)")
       ->check(CLI::IsMember({"native", "stream"}))
       ->capture_default_str();

@@ -20,7 +20,7 @@ enum class InputMode {
 };
 
 enum class Transport {
-  kNative,  // one datagram per line, every field on every entry (the default)
+  kNative,  // an entry per line, every field on every entry, several to a datagram (the default)
   kStream,  // journald's stream protocol from a transient service (docs/systemd.md)
 };
 

@@ -5,8 +5,10 @@
 // of them it had already written, so those are stored again. The copies are identical in
 // what the source journal gave them: _BOOT_ID, __MONOTONIC_TIMESTAMP, _PID, MESSAGE and
 // the companion's fields. Two different lines never are: one journald stamps entries of
-// one boot with increasing monotonic times, and _PID and the fields tell apart sources
-// stamped in the same microsecond.
+// one boot with increasing monotonic times, except that the entries of one datagram get
+// one time, and the companion never puts two entries that are otherwise the same into
+// one datagram (JournalStreamWriter); _PID and the fields tell apart sources stamped in
+// the same microsecond.
 //
 // sd-journal returns the copy next to the original when they are in different files
 // (ordered by boot and monotonic time), and at most one interrupted upload later in the

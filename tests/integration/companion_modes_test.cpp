@@ -166,6 +166,71 @@ TEST_F(CompanionTest, SigtermDrainsWhatThePipeHoldsAndExitsZero) {
   ::close(in[1]);
 }
 
+// Files only (--no-journal) on an inherited pipe, as the module starts it: the
+// companion waits a moment after a small read (StreamPump's kGatherNs). Every byte of a
+// task writing a line per write() still lands in the files, in order, across rotations,
+// and the unterminated tail too.
+TEST_F(CompanionTest, FilesOnlyKeepsEveryByteOfManySmallWritesAcrossRotations) {
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  pid_t pid = spawn({pipe_binary(), "--no-journal", "--sandbox", sandbox_.path(), "--stdout-fd", "3",
+                     "--max-file-size", "64K", "--max-files", "20"},
+                    {{3, in[0]}});
+  ::close(in[0]);
+  std::string all;
+  for (int i = 0; i < 30000; ++i) {
+    std::string l = "line " + std::to_string(i) + (i % 7 == 0 ? " with a little more text in it" : "") + "\n";
+    ASSERT_EQ(::write(in[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    all += l;
+    if (i % 5000 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the pipe runs dry
+  }
+  ASSERT_EQ(::write(in[1], "tail", 4), 4);
+  all += "tail";
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+  // Oldest first: stdout.N .. stdout.1, then stdout.
+  std::string got;
+  int rotated = 0;
+  while (std::filesystem::exists(sandbox_.file("stdout." + std::to_string(rotated + 1)))) ++rotated;
+  ASSERT_GE(rotated, 5) << "the files did not rotate";
+  ASSERT_LT(rotated, 20) << "a rotated file may have been removed";
+  for (int k = rotated; k >= 1; --k) got += read_file(sandbox_.file("stdout." + std::to_string(k)));
+  got += read_file(sandbox_.file("stdout"));
+  EXPECT_EQ(got.size(), all.size());
+  EXPECT_TRUE(got == all) << "the files differ from what was written";
+}
+
+// SIGTERM while the companion waits for more input (files only) ends the wait and the
+// run at once, with what was written in the file.
+TEST_F(CompanionTest, FilesOnlySigtermWhileWaitingForInputExitsZeroWithEverything) {
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  pid_t pid = spawn({pipe_binary(), "--no-journal", "--sandbox", sandbox_.path(), "--stdout-fd", "3"}, {{3, in[0]}});
+  ::close(in[0]);
+  std::string all;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Keep it busy with small writes until the first of them is in the file, so that the
+  // signal finds it between a small read and the next.
+  auto empty = [&] {
+    std::error_code ec;
+    return std::filesystem::file_size(sandbox_.file("stdout"), ec) == 0 || ec;
+  };
+  for (int i = 0; empty() && std::chrono::steady_clock::now() < deadline; ++i) {
+    std::string l = "w" + std::to_string(i) + "\n";
+    ASSERT_EQ(::write(in[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    all += l;
+  }
+  for (int i = 0; i < 100; ++i) {
+    std::string l = "x" + std::to_string(i) + "\n";
+    ASSERT_EQ(::write(in[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    all += l;
+  }
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 0);
+  EXPECT_EQ(read_file(sandbox_.file("stdout")), all);
+  ::close(in[1]);
+}
+
 // A pod task's container: the task writes before the default executor has linked it to
 // its task; every entry still carries TASK_ID, and TASK_NAME from the agent's checkpoint.
 TEST_F(CompanionTest, PodTaskOutputWaitsForTheExecutorsLinkAndCarriesTheTaskId) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "companion_fixture.h"
@@ -50,6 +51,37 @@ TEST_F(CompanionTest, JournaldRestartWhileIdleLosesNothing) {
   ::close(in[1]);
   EXPECT_EQ(wait_exit(pid), 0);
   expect_sequence(entries(1500), 1500);
+}
+
+// A read-back that sees none of what the dead journald stored (here its files are moved
+// away before the new one starts; in production a file journald replaced as it started,
+// or files the companion may not read) is not loss: more is missing than journald could
+// have taken, so nothing is sent a second time and the risk is reported instead.
+TEST_F(CompanionTest, AReadBackThatMissesTheOldFilesSendsNothingTwice) {
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 500);
+  ASSERT_EQ(entries(500).size(), 500u);
+  // One more line once journald has read the rest: the companion's bound is what
+  // journald had not read right after its last send.
+  write_lines(in[1], 500, 501);
+  ASSERT_EQ(entries(501).size(), 501u);
+  journald_->stop(SIGKILL);
+  const std::string moved = journald_->directory() + ".moved";
+  std::filesystem::rename(journald_->directory(), moved);
+  journald_->start();
+  write_lines(in[1], 501, 600);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0);
+  std::filesystem::remove_all(moved);
+  auto es = entries(99);
+  ASSERT_EQ(es.size(), 99u) << "entries the old journal had were sent again";
+  for (int i = 0; i < 99; ++i) EXPECT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(501 + i));
+  std::string err = read_file(err_log);
+  EXPECT_NE(err.find("cannot check"), std::string::npos) << err;
 }
 
 TEST_F(CompanionTest, SigtermWhileJournaldIsAwayGivesUpAfterTheDrainTimeoutAndSaysWhat) {

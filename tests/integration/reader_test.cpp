@@ -219,6 +219,19 @@ TEST_F(ReaderTest, RandomStreamsComeBackByteForByte) {
   EXPECT_GT(flushed, 0u);
 }
 
+// The companion sends the lines of one read several to a datagram, and journald stamps
+// a datagram's entries with one time. Lines that repeat must still all come back: the
+// reader prints an entry it has seen before once (entries a collector holds twice).
+TEST_F(ReaderTest, RepeatedLinesOfOneReadComeBackEveryOne) {
+  std::string out;
+  for (int i = 0; i < 50; ++i) out += i % 7 == 3 ? "y\n" : i % 5 == 0 ? "\n" : "x\n";
+  companion_writes(out);
+  RunResult r = logs_until({"-o", "raw"}, out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out == out) << r.out.size() << " bytes read back of " << out.size();
+  EXPECT_EQ(entries(50).size(), 50u);
+}
+
 TEST_F(ReaderTest, LastLinesSinceAndNothingMatched) {
   std::string text;
   for (int i = 0; i < 30; ++i) text += "n" + std::to_string(i) + "\n";

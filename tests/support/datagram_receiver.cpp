@@ -1,5 +1,7 @@
 #include "datagram_receiver.h"
 
+#include "native_parser.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -32,6 +34,20 @@ DatagramReceiver::~DatagramReceiver() {
 }
 
 std::optional<std::string> DatagramReceiver::receive(std::chrono::milliseconds timeout) {
+  if (pending_.empty()) {
+    auto datagram = receive_datagram(timeout);
+    if (!datagram) return std::nullopt;
+    auto entries = split_native(*datagram);
+    if (!entries) throw std::runtime_error("a datagram journald could not parse: " + *datagram);
+    last_datagram_entries_ = entries->size();
+    pending_.assign(entries->begin(), entries->end());
+  }
+  std::string e = std::move(pending_.front());
+  pending_.pop_front();
+  return e;
+}
+
+std::optional<std::string> DatagramReceiver::receive_datagram(std::chrono::milliseconds timeout) {
   struct pollfd p = {fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
   int pending = 0;

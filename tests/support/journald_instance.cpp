@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -82,6 +83,8 @@ JournaldInstance::~JournaldInstance() {
 
 std::string JournaldInstance::socket_path() const { return "/run/systemd/journal." + name_ + "/socket"; }
 
+std::string JournaldInstance::directory() const { return "/run/log/journal/" + machine_id() + "." + name_; }
+
 void JournaldInstance::start() {
   if (pid_ > 0) return;
   std::string log = "/tmp/" + name_ + ".journald.log";
@@ -104,16 +107,30 @@ void JournaldInstance::start() {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) throw std::runtime_error(std::string("cannot start journald: ") + std::strerror(rc));
-  for (int i = 0; i < 500; ++i) {
-    if (can_connect(socket_path())) return;
+  // Ready means the socket takes connections and the journal file exists: journald
+  // creates the file a few milliseconds after its socket (13 ms here), and a reader
+  // opened in between finds no journal at all (mesos-journald-logs then refuses the
+  // namespace; ReaderTest.FollowDoesNotLetAPromptHoldBackTheOtherStream failed so once).
+  bool connected = false;
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5); std::chrono::steady_clock::now() < end;) {
+    connected = connected || can_connect(socket_path());
+    if (connected && has_journal_file()) return;
     int status;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       throw std::runtime_error("journald exited at start; see " + log);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(connected ? 2 : 10));
   }
-  throw std::runtime_error("journald socket " + socket_path() + " did not appear");
+  throw std::runtime_error(connected ? "journald made no journal file in " + directory()
+                                     : "journald socket " + socket_path() + " did not appear");
+}
+
+bool JournaldInstance::has_journal_file() const {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(directory(), ec))
+    if (e.path().extension() == ".journal") return true;
+  return false;
 }
 
 void JournaldInstance::stop(int signo) {

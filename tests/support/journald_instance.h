@@ -31,6 +31,10 @@ class JournaldInstance {
 
   const std::string& name() const { return name_; }
   std::string socket_path() const;
+  // Where it keeps its journal files (/run/log/journal/<machine id>.<name>).
+  std::string directory() const;
+  // A *.journal file exists in directory().
+  bool has_journal_file() const;
 
   // Entries matching every FIELD=value in `matches`, in journal order, waiting until at
   // least `at_least` are there or `timeout` passes.

@@ -17,4 +17,9 @@ using ParsedFields = std::vector<std::pair<std::string, std::string>>;
 // a datagram is reported as malformed too, since the encoder must never produce it.
 std::optional<ParsedFields> parse_native(std::string_view datagram);
 
+// A datagram's entries, each with its bytes as parse_native() takes them: journald ends
+// an entry at an empty line where a field name would start and parses on. nullopt when
+// a field is malformed or an entry is empty.
+std::optional<std::vector<std::string>> split_native(std::string_view datagram);
+
 }  // namespace mj::test

@@ -44,19 +44,8 @@ using Json = nlohmann::json;
 constexpr const char* kRemoteDir = "/var/log/journal/remote";
 constexpr const char* kNamespace = "mesos";
 
-bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(200ms);
-  }
-  return true;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
+// Each look at the collector runs journalctl in its container: not more often than this.
+constexpr std::chrono::milliseconds kCollectorPoll = 200ms;
 
 std::vector<Json> parse_json_lines(const std::string& out) {
   std::vector<Json> entries;
@@ -270,7 +259,7 @@ class Collector : public ::testing::Test {
   }
   static std::vector<Json> wait_collector(const std::string& match, std::size_t count, std::chrono::milliseconds timeout) {
     std::vector<Json> entries;
-    wait_for([&] { return (entries = collector_entries(match)).size() >= count; }, timeout);
+    wait_for([&] { return (entries = collector_entries(match)).size() >= count; }, timeout, kCollectorPoll);
     return entries;
   }
   // mesos-journald-logs on the collector's directory.
@@ -318,7 +307,8 @@ bool Collector::installed_ = false;
 TEST_F(Collector, EveryFieldOfBothAgentsAndTheBytesBack) {
   // Text, bytes that are not text (NUL, invalid UTF-8, \r, an escape), a line split into
   // pieces (--max-line-bytes 100), an empty line, and a last line without a newline.
-  std::string binary = std::string("bin\0ary \xff\xfe\x01 \x1b[31m red\r", 27) + "\n";
+  static constexpr char kBinary[] = "bin\0ary \xff\xfe\x01 \x1b[31m red\r";
+  std::string binary = std::string(kBinary, sizeof kBinary - 1) + "\n";
   std::string out = "first line\n" + binary + std::string(350, 'x') + "-end of a long line\n\nlast, no newline";
   std::string err = "an error line\n" + std::string(250, 'e') + "\n";
   for (const char* task : {"fields-a", "fields-b"}) {
@@ -341,13 +331,22 @@ TEST_F(Collector, EveryFieldOfBothAgentsAndTheBytesBack) {
     std::printf("[%s] %zu entries in the agent's journal, %zu on the collector\n", agent->name.c_str(), source.size(),
                 remote.size());
     ASSERT_EQ(remote.size(), source.size());
-    // Same entries: keyed by the agent's monotonic time, which the collector keeps.
+    // Same entries: keyed by the agent's monotonic time, which the collector keeps, and
+    // what tells apart the entries of one datagram (they share a time; the companion
+    // never puts two with the same stream, message and piece into one).
+    auto key = [](const Json& e) {
+      std::string k;
+      for (const char* f : {"__MONOTONIC_TIMESTAMP", "STREAM", "MESSAGE", "CONTAINER_PARTIAL_ID",
+                            "CONTAINER_PARTIAL_ORDINAL"})
+        k += (e.contains(f) ? e[f].dump() : std::string("-")) + "\n";
+      return k;
+    };
     std::map<std::string, Json> by_time;
-    for (const Json& e : remote) by_time[json_field(e, "__MONOTONIC_TIMESTAMP")] = e;
+    for (const Json& e : remote) by_time[key(e)] = e;
     ASSERT_EQ(by_time.size(), remote.size());
     std::size_t pieces = 0;
     for (const Json& s : source) {
-      auto it = by_time.find(json_field(s, "__MONOTONIC_TIMESTAMP"));
+      auto it = by_time.find(key(s));
       ASSERT_NE(it, by_time.end()) << s.dump();
       const Json& c = it->second;
       for (auto f = s.begin(); f != s.end(); ++f) {
@@ -447,7 +446,7 @@ TEST_F(Collector, OutagesLoseNothingAndTheReaderPrintsEachLineOnce) {
   must(*g->a.machine, "systemctl restart systemd-journald.service");
   // SIGKILL in the middle of the stream, once agent-a's uploader (restarted within 5 s)
   // is sending again; Restart= brings journal-remote back.
-  ASSERT_TRUE(wait_for([&] { return collector_entries("TASK_ID=outage-a").size() > before_stop + 10; }, 20s))
+  ASSERT_TRUE(wait_for([&] { return collector_entries("TASK_ID=outage-a").size() > before_stop + 10; }, 20s, kCollectorPoll))
       << "agent-a's uploader did not resume";
   ASSERT_FALSE(task_unit_done(g->a, "outage-a")) << "the stream ended before the SIGKILL";
   must(*g->collector, "systemctl kill -s KILL mesos-journald-collector.service");
@@ -457,12 +456,12 @@ TEST_F(Collector, OutagesLoseNothingAndTheReaderPrintsEachLineOnce) {
   for (Agent* agent : {&g->a, &g->b}) {
     SCOPED_TRACE(agent->name);
     const std::string task = agent == &g->a ? "outage-a" : "outage-b";
-    ASSERT_TRUE(wait_for([&] { return task_unit_done(*agent, task); }, 60s)) << "the task did not finish";
+    ASSERT_TRUE(wait_for([&] { return task_unit_done(*agent, task); }, 60s, kCollectorPoll)) << "the task did not finish";
     std::string expected;
     for (long i = 0; i < kLines; ++i) expected += task + " line " + std::to_string(i) + "\n";
     // Every line on the collector (some may be there twice: see below).
     std::map<std::string, int> counts;
-    wait_for([&] { return (counts = message_counts(collector_entries("TASK_ID=" + task))).size() >= kLines; }, 60s);
+    wait_for([&] { return (counts = message_counts(collector_entries("TASK_ID=" + task))).size() >= kLines; }, 60s, kCollectorPoll);
     std::size_t total = 0, twice = 0;
     for (const auto& [m, n] : counts) total += static_cast<std::size_t>(n), twice += n > 1;
     std::printf("[%s] %ld lines written; on the collector %zu distinct, %zu entries (%zu lines more than once)\n",
@@ -556,7 +555,7 @@ TEST_F(Collector, DiskFullThenFreedLosesNothing) {
                     "i=0; while [ $i -lt " + std::to_string(kLines) + " ]; do printf 'diskfull-b line %05d %0300d\\n' $i 0; "
                     "i=$((i+1)); done");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  bool failed = wait_for([&] { return restarts() > before; }, 30s);
+  bool failed = wait_for([&] { return restarts() > before; }, 30s, kCollectorPoll);
   auto df = g->collector->run({"/bin/df", "-h", "/var/log/journal/remote"});
   std::printf("%s", df.out.c_str());
   if (!failed) restore();
@@ -570,7 +569,7 @@ TEST_F(Collector, DiskFullThenFreedLosesNothing) {
     expected += line;
   }
   std::map<std::string, int> counts;
-  wait_for([&] { return (counts = message_counts(collector_entries("TASK_ID=diskfull-b"))).size() >= kLines; }, 60s);
+  wait_for([&] { return (counts = message_counts(collector_entries("TASK_ID=diskfull-b"))).size() >= kLines; }, 60s, kCollectorPoll);
   std::size_t total = 0;
   for (const auto& [m, n] : counts) total += static_cast<std::size_t>(n);
   std::printf("disk full: %zu of %ld lines stored while full, uploader restarts %ld; after: %zu distinct, %zu entries\n",
@@ -597,7 +596,7 @@ TEST_F(Collector, TheVacuumServiceRuns) {
         log = g->collector->run({"/bin/journalctl", "-u", "mesos-journald-collector-vacuum.service", "--no-pager", "-q"});
         return log.out.find("Vacuuming done") != std::string::npos;
       },
-      10s))
+      10s, kCollectorPoll))
       << log.out;
 }
 

@@ -52,20 +52,6 @@ std::size_t count_lines(const std::string& path) {
   return n;
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 class SystemdTest : public ::testing::TestWithParam<CgroupLayout> {
  protected:
   void SetUp() override {
@@ -111,8 +97,12 @@ class SystemdTest : public ::testing::TestWithParam<CgroupLayout> {
                        " --placement " + placement;
     for (const std::string& p : params) exec += " --param '" + p + "'";  // ExecStart= quoting
     for (const std::string& id : containers) exec += " --container " + id + ":/sandbox/" + id + ":/run/mj-" + id + ".sock";
+    // TimeoutStopSec: in one CI run here a restart of this unit under the legacy (cgroup
+    // v1 only) layout took the default stop timeout, 90 s (the test 91 s, the other
+    // layouts 1.1 s; not reproduced since). 5 s bounds that; what is killed is the same.
     machine_->write_file("/run/systemd/system/" + unit + ".service",
-                         "[Unit]\nDescription=plays mesos-agent\n[Service]\nExecStart=" + exec + "\n");
+                         "[Unit]\nDescription=plays mesos-agent\n[Service]\nExecStart=" + exec +
+                             "\nTimeoutStopSec=5s\n");
     ASSERT_EQ(machine_->run({"/bin/systemctl", "daemon-reload"}).exit_code, 0);
     auto r = machine_->run({"/bin/systemctl", "start", unit + ".service"});
     ASSERT_EQ(r.exit_code, 0) << r.err;

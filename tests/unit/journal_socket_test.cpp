@@ -30,7 +30,7 @@ class JournalSocketTest : public ::testing::Test {
   WaitForever forever;
 };
 
-TEST_F(JournalSocketTest, SendsOneDatagramPerEntry) {
+TEST_F(JournalSocketTest, SendsAnEntryAsADatagram) {
   std::string a = "A=1\n", b = "MESSAGE=hi\n";
   struct iovec iov[2] = {iov_of(a), iov_of(b)};
   EXPECT_EQ(sock.send(iov, 2, forever), SendOutcome::kSent);
@@ -141,8 +141,60 @@ TEST_F(JournalSocketTest, ABatchGoesOutInOrderWithFewSystemCalls) {
     ASSERT_TRUE(got);
     EXPECT_EQ(*got, b.bytes[i]);
   }
+  EXPECT_EQ(rx.last_datagram_entries(), 8u);  // one datagram, the entries apart by empty lines
   EXPECT_EQ(sock.stats().batch_calls, 1u);
-  EXPECT_EQ(sock.stats().datagrams, 9u);
+  EXPECT_EQ(sock.stats().datagrams, 2u);
+  EXPECT_EQ(sock.stats().entries, 9u);
+}
+
+TEST_F(JournalSocketTest, ADatagramHoldsAtMostItsEntryAndByteLimits) {
+  Batch first(1);
+  sock.send_batch(first.entries.data(), 1, forever, first.out.data());
+  ASSERT_TRUE(rx.receive());
+  // 200 small entries: 64 to a datagram.
+  Batch small(200);
+  std::thread reader([&] {
+    std::vector<std::size_t> sizes;
+    for (std::size_t i = 0; i < small.bytes.size(); ++i) {
+      auto got = rx.receive();
+      ASSERT_TRUE(got) << i;
+      ASSERT_EQ(*got, small.bytes[i]) << i;
+      if (i % 64 == 0) sizes.push_back(rx.last_datagram_entries());
+    }
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{64, 64, 64, 8}));
+  });
+  sock.send_batch(small.entries.data(), small.entries.size(), forever, small.out.data());
+  reader.join();
+  // 20 KiB entries: three fit in 64 KiB, a fourth does not.
+  Batch big(6);
+  for (std::size_t i = 0; i < big.bytes.size(); ++i) {
+    big.bytes[i] = "MESSAGE=" + std::string(20 * 1024, static_cast<char>('a' + i)) + "\n";
+    big.iovs[i] = iov_of(big.bytes[i]);
+  }
+  sock.send_batch(big.entries.data(), big.entries.size(), forever, big.out.data());
+  for (std::size_t i = 0; i < big.bytes.size(); ++i) {
+    auto got = rx.receive();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, big.bytes[i]);
+    EXPECT_EQ(rx.last_datagram_entries(), 3u);
+  }
+}
+
+TEST_F(JournalSocketTest, AnEntryMarkedToStartADatagramDoesSo) {
+  Batch first(1);
+  sock.send_batch(first.entries.data(), 1, forever, first.out.data());
+  ASSERT_TRUE(rx.receive());
+  Batch b(5);
+  b.entries[2].starts_datagram = true;
+  sock.send_batch(b.entries.data(), b.entries.size(), forever, b.out.data());
+  std::vector<std::size_t> sizes;
+  for (std::size_t i = 0; i < b.bytes.size(); ++i) {
+    auto got = rx.receive();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, b.bytes[i]);
+    sizes.push_back(rx.last_datagram_entries());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 3, 3, 3}));
 }
 
 TEST_F(JournalSocketTest, ABatchThroughAFullQueueAndAMemfdEntryKeepsItsOrder) {

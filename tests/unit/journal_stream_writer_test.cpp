@@ -158,6 +158,31 @@ TEST_F(StreamWriterTest, TheLinesOfOneReadGoOutTogether) {
   EXPECT_EQ(w.stats().entries, 9u);
 }
 
+// journald stamps the entries of a datagram with one time: two that are otherwise the
+// same would read as one entry stored twice (the reader prints such copies once), so a
+// line that repeats one of its datagram starts a new datagram.
+TEST_F(StreamWriterTest, ARepeatedLineNeverSharesADatagramWithItsTwin) {
+  EntryTemplate t;
+  t.identifier = "x";
+  t.level_prefix = true;
+  JournalStreamWriter w(t, delivery_, ids_);
+  LineFramer framer(100);
+  framer.feed("first\n", w);  // connects
+  next();
+  framer.feed("a\na\nb\n<3>a\nc\n\n\nd\n", w);
+  std::vector<std::pair<std::string, std::size_t>> got;
+  for (int i = 0; i < 8; ++i) {
+    std::string message = one(next(), "MESSAGE");
+    got.emplace_back(message, rx_.last_datagram_entries());
+  }
+  // [a] [a b] [a c ""] ["" d]: "<3>a" is "a" at another priority, which the reader
+  // would print once too.
+  std::vector<std::pair<std::string, std::size_t>> want = {{"a", 1}, {"a", 2}, {"b", 2}, {"a", 3},
+                                                           {"c", 3}, {"", 3},  {"", 2}, {"d", 2}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(w.stats().lines, 9u);
+}
+
 TEST_F(StreamWriterTest, NothingIsHeldBackPastTheEndOfARead) {
   EntryTemplate t;
   t.identifier = "x";

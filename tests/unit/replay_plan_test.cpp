@@ -5,8 +5,12 @@
 namespace mj {
 namespace {
 
+// could_take 12: max_dgram_qlen 10, single-entry datagrams. The queue holds
+// max_dgram_qlen + 1 datagrams (the kernel refuses a send only once the queue is longer
+// than the limit), plus the one journald had read but not yet stored.
+
 TEST(ReplayPlan, ResendsWhatTheQueueTookWhenItIsStillKept) {
-  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{990}), 18, 10);
+  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{990}), 18, 12);
   EXPECT_EQ(p.resend, 10u);
   EXPECT_EQ(p.lost, 0u);
   EXPECT_EQ(p.at_risk, 0u);
@@ -16,7 +20,7 @@ TEST(ReplayPlan, ResendsWhatTheQueueTookWhenItIsStillKept) {
 }
 
 TEST(ReplayPlan, NothingMissingIsNothingToSay) {
-  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{1000}), 18, 10);
+  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{1000}), 18, 12);
   EXPECT_EQ(p.resend, 0u);
   EXPECT_EQ(p.lost + p.at_risk, 0u);
   EXPECT_TRUE(p.message.empty()) << p.message;
@@ -24,7 +28,7 @@ TEST(ReplayPlan, NothingMissingIsNothingToSay) {
 
 TEST(ReplayPlan, MissingBeyondWhatIsKeptButWithinTheQueueIsLost) {
   // The ring was cleared by an entry too large to keep: the queue's 12 are known lost.
-  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{988}), 4, 10);
+  ReplayPlan p = plan_resend(1000, Result<std::uint64_t>(std::uint64_t{988}), 4, 12);
   EXPECT_EQ(p.resend, 4u);
   EXPECT_EQ(p.lost, 8u);
   EXPECT_EQ(p.at_risk, 0u);
@@ -34,7 +38,7 @@ TEST(ReplayPlan, MissingBeyondWhatIsKeptButWithinTheQueueIsLost) {
 // Measured: a companion running as nobody counted none of its 24011 entries (it could
 // not read the journal files) and reported them lost; all were stored.
 TEST(ReplayPlan, MoreMissingThanTheQueueCanHoldIsAnUnreadableJournalNotLoss) {
-  ReplayPlan p = plan_resend(24011, Result<std::uint64_t>(std::uint64_t{0}), 18, 10);
+  ReplayPlan p = plan_resend(24011, Result<std::uint64_t>(std::uint64_t{0}), 18, 12);
   EXPECT_EQ(p.resend, 0u);
   EXPECT_EQ(p.lost, 0u);
   EXPECT_EQ(p.at_risk, 12u);  // the queue (qlen + 1) and the entry journald was storing
@@ -45,7 +49,7 @@ TEST(ReplayPlan, MoreMissingThanTheQueueCanHoldIsAnUnreadableJournalNotLoss) {
 
 TEST(ReplayPlan, AReadBackThatFailedBoundsTheRiskByTheQueue) {
   ReplayPlan p = plan_resend(500, Result<std::uint64_t>(Error{"no journal file of namespace x is readable by uid 65534"}),
-                             520, 512);
+                             520, 514);
   EXPECT_EQ(p.resend, 0u);
   EXPECT_EQ(p.lost, 0u);
   EXPECT_EQ(p.at_risk, 500u);  // never more than was sent
@@ -54,12 +58,20 @@ TEST(ReplayPlan, AReadBackThatFailedBoundsTheRiskByTheQueue) {
 
 // Measured: journald SIGKILLed mid-stream with max_dgram_qlen 10 took 12 entries.
 TEST(ReplayPlan, AtQueueLengthPlusTwoItIsStillLossAndSentAgain) {
-  ReplayPlan p = plan_resend(100, Result<std::uint64_t>(std::uint64_t{88}), 18, 10);
+  ReplayPlan p = plan_resend(100, Result<std::uint64_t>(std::uint64_t{88}), 18, 12);
   EXPECT_EQ(p.resend, 12u);
   EXPECT_EQ(p.at_risk, 0u);
-  ReplayPlan beyond = plan_resend(100, Result<std::uint64_t>(std::uint64_t{87}), 18, 10);
+  ReplayPlan beyond = plan_resend(100, Result<std::uint64_t>(std::uint64_t{87}), 18, 12);
   EXPECT_EQ(beyond.resend, 0u);
   EXPECT_EQ(beyond.at_risk, 12u);
+}
+
+// Several entries to a datagram: what the ring keeps bounds the loss, not the queue's
+// datagram count.
+TEST(ReplayPlan, WithSeveralEntriesADatagramTheKeptEntriesBoundTheLoss) {
+  ReplayPlan p = plan_resend(5000, Result<std::uint64_t>(std::uint64_t{4000}), 1200, 1200);
+  EXPECT_EQ(p.resend, 1000u);
+  EXPECT_EQ(p.lost + p.at_risk, 0u);
 }
 
 }  // namespace

@@ -39,6 +39,19 @@ TEST(SentRing, ZeroEntriesKeepsNothing) {
   EXPECT_EQ(ring.size(), 0u);
 }
 
+TEST(SentRing, NewestWithinCountsFromTheNewestEntry) {
+  SentRing ring(100, 1000);
+  for (std::string e : {"aaaa", "bb", "cccccc", "d"}) {
+    struct iovec iov = iov_of(e);
+    ring.push(&iov, 1);
+  }
+  EXPECT_EQ(ring.newest_within(0), 0u);
+  EXPECT_EQ(ring.newest_within(1), 1u);   // d
+  EXPECT_EQ(ring.newest_within(6), 1u);   // d, and cccccc would make 7
+  EXPECT_EQ(ring.newest_within(9), 3u);   // d cccccc bb
+  EXPECT_EQ(ring.newest_within(1000), 4u);
+}
+
 TEST(SentRing, KernelQueueLengthIsPositive) { EXPECT_GT(SentRing::kernel_queue_length(), 0u); }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "core/entry/journal_stream_writer.h"
 
 #include <cstring>
+#include <functional>
 
 #include "core/entry/native_encoding.h"
 #include "core/framing/level_prefix.h"
@@ -76,15 +77,25 @@ void JournalStreamWriter::end_of_pieces() {
   EntryIov entries[kBatch];
   std::size_t bytes[kBatch];
   DeliveryOutcome outcome[kBatch];
+  // Entries of one datagram get one time from journald: an entry that repeats the
+  // message and fields of one in its datagram must start a new one (see EntryIov). The
+  // hash only decides where to split, so a collision costs a datagram, nothing else.
+  std::size_t group_hashes[kBatch];
+  std::size_t group_size = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const Staged& e = staged_[i];
+    const std::size_t h = std::hash<std::string_view>{}(e.message) ^ (std::hash<std::string>{}(e.partial) * 31);
+    bool repeat = false;
+    for (std::size_t g = 0; g < group_size && !repeat; ++g) repeat = group_hashes[g] == h;
+    if (repeat) group_size = 0;
+    group_hashes[group_size++] = h;
     iov[i][0] = iov_of(common_.data(), common_.size());
     iov[i][1] = iov_of(kPriorityFields[e.priority], kPriorityFieldLen);
     iov[i][2] = iov_of(e.message_head, sizeof e.message_head);
     iov[i][3] = iov_of(e.message.data(), e.message.size());
     iov[i][4] = iov_of("\n", 1);
     iov[i][5] = iov_of(e.partial.data(), e.partial.size());
-    entries[i] = EntryIov{iov[i], e.partial.empty() ? 5 : 6};
+    entries[i] = EntryIov{iov[i], e.partial.empty() ? 5 : 6, repeat};
     bytes[i] = e.message.size();
   }
   delivery_.deliver_batch(stream_index_, entries, bytes, n, outcome);

@@ -1,34 +1,59 @@
 #include "core/journald/journal_socket.h"
 
 #include "core/base/unix_address.h"
+#include "core/entry/native_encoding.h"
 #include "core/journald/replay_plan.h"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 namespace mj {
 namespace {
 
-// As journal-send.c: a large send buffer lets big entries go inline and absorbs bursts.
-constexpr int kSendBuffer = 8 * 1024 * 1024;
+// The send buffer bounds what of ours journald has not yet taken off its socket: a
+// datagram is charged to it until journald receives it, and a send finds no room once
+// the unreceived datagrams' sizes reach it. The kernel doubles the value set, so at most
+// 2 * kSendBuffer (plus the datagram that crossed the line) is queued: about 20 ms of
+// journald's work at 100 B lines, enough to keep it busy between two wake-ups of ours,
+// and what a dying journald can take with it, so what SentRing must keep. (journal-send.c
+// asks for 8 MiB so that large entries go inline; larger ones go through a memfd here.)
+constexpr int kSendBuffer = 256 * 1024;
 // How long one blocking send waits before the caller looks at signals and deadlines.
 constexpr std::chrono::milliseconds kBlockingSlice{200};
-// Memory for entries kept to be sent again after journald dies (see SentRing).
-constexpr std::size_t kRingBytes = 4 * 1024 * 1024;
+// Entries kept to be sent again after journald dies (see SentRing): the queued bytes
+// above, the datagram that crossed the line, and the one journald was storing. Entries
+// of up to kMaxDatagramBytes are covered; a larger one sent just before journald died
+// is reported as lost if it is gone.
+constexpr std::size_t kRingBytes = 2 * kSendBuffer + 2 * JournalSocket::kMaxDatagramBytes;
+constexpr struct iovec kEntrySeparator = {const_cast<char*>("\n"), 1};
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-void grow_send_buffer(int fd) {
+void set_send_buffer(int fd) {
   int size = kSendBuffer;
-  // SO_SNDBUFFORCE ignores net.core.wmem_max but needs CAP_NET_ADMIN.
+  // SO_SNDBUFFORCE ignores net.core.wmem_max but needs CAP_NET_ADMIN; without it the
+  // buffer is min(kSendBuffer, wmem_max) (212992 by default), doubled.
   if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
     (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+// Whether our own unreceived datagrams, not journald's queue of everyone's, are what
+// stops a send: then the kernel wakes a blocking send once journald has taken three
+// quarters of them, a wake-up per several hundred entries, and no pause is needed.
+bool send_buffer_full(int fd) {
+  int queued = 0, size = 0;
+  socklen_t len = sizeof size;
+  if (::ioctl(fd, SIOCOUTQ, &queued) < 0 || ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0) return false;
+  return queued >= size / 2;
 }
 
 }  // namespace
@@ -42,7 +67,7 @@ JournalSocket::JournalSocket(std::string path, Diagnostics& diag, std::size_t qu
       reconnect_("journald socket " + path_),
       queue_length_(queue_length),
       pacer_(queue_length),
-      ring_(queue_length + 8, kRingBytes) {}
+      ring_((queue_length + 8) * kMaxEntriesPerDatagram, kRingBytes) {}
 
 bool JournalSocket::ensure_connected() {
   if (connected_) return true;
@@ -54,7 +79,7 @@ bool JournalSocket::ensure_connected() {
     // storing the entries. Non-blocking attempts use MSG_DONTWAIT.
     fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd_) return false;
-    grow_send_buffer(fd_.get());
+    set_send_buffer(fd_.get());
     struct timeval tv = {0, static_cast<suseconds_t>(kBlockingSlice.count() * 1000)};
     (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
@@ -137,7 +162,14 @@ void JournalSocket::plan_replay() {
   const std::size_t kept = ring_.size();
   Result<std::uint64_t> stored =
       counter_ ? counter_->count() : Result<std::uint64_t>(Error{"the journal to read back is unknown"});
-  ReplayPlan plan = plan_resend(sent_total_, stored, kept, queue_length_);
+  // A dying journald can take what of ours it had not read after our last send (kernel
+  // sizes are at least the bytes, so the newest entries within that many bytes cover
+  // it) and the datagram it was storing. A read-back that misses more is not loss (a
+  // journal file this process could not read, or one journald was replacing as it
+  // started): without this bound every entry kept would be sent a second time.
+  const std::uint64_t could_take =
+      (unread_after_send_ == SIZE_MAX ? kept : ring_.newest_within(unread_after_send_)) + kMaxEntriesPerDatagram;
+  ReplayPlan plan = plan_resend(sent_total_, stored, kept, could_take);
   for (std::size_t i = kept - plan.resend; i < kept; ++i) replay_.push_back(ring_.at(i));
   ring_.clear();
   sent_total_ = plan.sent_total;
@@ -149,7 +181,14 @@ void JournalSocket::plan_replay() {
 
 void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {
   ++sent_total_;
+  ++stats_.entries;
   ring_.push(iov, iovcnt);
+}
+
+void JournalSocket::note_unread() {
+  int unread = 0;
+  unread_after_send_ = ::ioctl(fd_.get(), SIOCOUTQ, &unread) == 0 && unread >= 0 ? static_cast<std::size_t>(unread)
+                                                                                   : SIZE_MAX;
 }
 
 JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
@@ -165,10 +204,14 @@ JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcn
     Attempt a = send_now(&again, 1, flags);
     if (a != Attempt::kSent) return a;
     note_sent(&again, 1);
+    note_unread();
     replay_.pop_front();
   }
   Attempt a = send_now(iov, iovcnt, flags);
-  if (a == Attempt::kSent) note_sent(iov, iovcnt);
+  if (a == Attempt::kSent) {
+    note_sent(iov, iovcnt);
+    note_unread();
+  }
   return a;
 }
 
@@ -248,6 +291,7 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
         ++stats_.waits_full;
         if (!blocking) {
           paused = true;
+          if (send_buffer_full(fd_.get())) continue;
           ++stats_.pauses;
           if (!wait_until(control, Clock::now() + pacer_.on_full())) return SendOutcome::kGaveUp;
           continue;
@@ -262,29 +306,60 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
   }
 }
 
+std::size_t JournalSocket::pack(const EntryIov* entries, std::size_t n) {
+  batch_iov_.clear();
+  batch_entries_.clear();
+  batch_starts_.clear();
+  std::size_t bytes = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t size = iov_size(entries[k].iov, entries[k].iovcnt);
+    const bool join = !batch_entries_.empty() && !entries[k].starts_datagram &&
+                      batch_entries_.back() < kMaxEntriesPerDatagram && bytes + 1 + size <= kMaxDatagramBytes &&
+                      batch_iov_.size() - batch_starts_.back() + 1 + static_cast<std::size_t>(entries[k].iovcnt) <= IOV_MAX;
+    if (join) {
+      batch_iov_.push_back(kEntrySeparator);  // an empty line ends the entry before
+      ++batch_entries_.back();
+      bytes += 1 + size;
+    } else {
+      batch_starts_.push_back(batch_iov_.size());
+      batch_entries_.push_back(1);
+      bytes = size;
+    }
+    batch_iov_.insert(batch_iov_.end(), entries[k].iov, entries[k].iov + entries[k].iovcnt);
+  }
+  const std::size_t datagrams = batch_entries_.size();
+  batch_.resize(datagrams);
+  for (std::size_t d = 0; d < datagrams; ++d) {
+    const std::size_t end = d + 1 < datagrams ? batch_starts_[d + 1] : batch_iov_.size();
+    struct msghdr& mh = batch_[d].msg_hdr;
+    mh = msghdr{};
+    mh.msg_iov = batch_iov_.data() + batch_starts_[d];
+    mh.msg_iovlen = end - batch_starts_[d];
+  }
+  return datagrams;
+}
+
 void JournalSocket::send_batch(const EntryIov* entries, std::size_t n, WaitControl& control, SendOutcome* out) {
-  // One system call for many datagrams: at ≈ 1 µs per call on a VM, the call itself
-  // was about a third of the companion's CPU per line.
+  // One system call for many datagrams, and many entries to a datagram: the kernel's
+  // work per datagram (an allocation, a copy, a wake-up check) was most of the
+  // companion's CPU per line.
   std::size_t i = 0;
   while (i < n) {
     if (connected_ && !peer_lost_ && replay_.empty() && n - i > 1) {
-      batch_.resize(n - i);
-      for (std::size_t k = 0; k < n - i; ++k) {
-        struct msghdr& mh = batch_[k].msg_hdr;
-        mh = msghdr{};
-        mh.msg_iov = const_cast<struct iovec*>(entries[i + k].iov);
-        mh.msg_iovlen = static_cast<std::size_t>(entries[i + k].iovcnt);
-      }
-      int sent = ::sendmmsg(fd_.get(), batch_.data(), static_cast<unsigned>(n - i), MSG_NOSIGNAL | MSG_DONTWAIT);
+      const std::size_t datagrams = pack(entries + i, n - i);
+      int sent = ::sendmmsg(fd_.get(), batch_.data(), static_cast<unsigned>(datagrams), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent > 0) {
         ++stats_.batch_calls;
         note_recovered();
-        for (int k = 0; k < sent; ++k, ++i) {
+        for (int d = 0; d < sent; ++d) {
           ++stats_.datagrams;
-          note_sent(entries[i].iov, entries[i].iovcnt);
           pacer_.on_sent();
-          out[i] = SendOutcome::kSent;
+          for (std::size_t k = 0; k < batch_entries_[static_cast<std::size_t>(d)]; ++k, ++i) {
+            note_sent(entries[i].iov, entries[i].iovcnt);
+            out[i] = SendOutcome::kSent;
+          }
         }
+        note_unread();
         continue;
       }
     }

@@ -42,15 +42,22 @@ enum class SendOutcome {
 struct EntryIov {
   const struct iovec* iov;
   int iovcnt;
+  // Must not share a datagram with the entries before it. journald stamps every entry
+  // of a datagram with the same time, so the caller sets this on an entry that would
+  // otherwise be indistinguishable from one sent just before it (same message and
+  // fields): identical entries with identical times read as one entry stored twice
+  // (reader/duplicate_filter.h).
+  bool starts_datagram = false;
 };
 
 struct JournalSocketStats {
-  std::uint64_t datagrams = 0;      // entries sent inline
+  std::uint64_t datagrams = 0;      // datagrams sent inline (one entry or several)
+  std::uint64_t entries = 0;        // entries sent, inline or as a memfd
   std::uint64_t memfd_entries = 0;  // entries too large for a datagram, sent as a sealed memfd
   std::uint64_t reconnects = 0;
   std::uint64_t waits_full = 0;     // times the socket queue was found full
   std::uint64_t pauses = 0;         // of which send() paused (SendPacer) before retrying
-  std::uint64_t batch_calls = 0;    // sendmmsg() calls that sent at least one entry
+  std::uint64_t batch_calls = 0;    // sendmmsg() calls that sent at least one datagram
   std::uint64_t replayed = 0;       // entries sent again after journald lost them
   std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
   std::uint64_t at_risk_with_journald = 0;  // may have been lost so; the journal could not be read back
@@ -58,15 +65,22 @@ struct JournalSocketStats {
 
 class JournalSocket {
  public:
+  // A datagram carries up to this many entries (journald's native protocol ends an entry
+  // at an empty line and parses on), and no more bytes than this unless one entry alone
+  // is larger. At 100 B lines the kernel's work per datagram, not per byte, was two
+  // thirds of the companion's CPU, and journald's per-datagram work shrinks alike.
+  static constexpr std::size_t kMaxEntriesPerDatagram = 64;
+  static constexpr std::size_t kMaxDatagramBytes = 64 * 1024;
+
   JournalSocket(std::string path, Diagnostics& diag);
 
   // iov describes the entry's bytes (fields in native encoding, back to back).
   SendOutcome send(const struct iovec* iov, int iovcnt, WaitControl& wait);
 
   // send() for several entries, in order; out[i] is entry i's outcome. Entries go out
-  // with one sendmmsg() as long as journald's queue takes them; anything else (a full
-  // queue, an entry too large for a datagram, journald away, entries to send again)
-  // goes through send(), one entry at a time.
+  // several to a datagram and with one sendmmsg() as long as journald's queue takes
+  // them; anything else (a full queue, an entry too large for a datagram, journald away,
+  // entries to send again) goes through send(), one entry at a time.
   void send_batch(const EntryIov* entries, std::size_t n, WaitControl& wait, SendOutcome* out);
 
   TryOutcome try_send(const struct iovec* iov, int iovcnt);
@@ -88,6 +102,10 @@ class JournalSocket {
   Attempt attempt(const struct iovec* iov, int iovcnt, bool blocking);
   Attempt send_now(const struct iovec* iov, int iovcnt, int flags);
   void note_sent(const struct iovec* iov, int iovcnt);
+  // After a send: how much of ours journald has not read yet (SIOCOUTQ).
+  void note_unread();
+  // Lays out entries[0..n) as datagrams in batch_; returns how many datagrams.
+  std::size_t pack(const EntryIov* entries, std::size_t n);
   void plan_replay();
   Attempt send_memfd(const struct iovec* iov, int iovcnt, int flags);
   Attempt on_unavailable(int err, const char* what);
@@ -110,9 +128,17 @@ class JournalSocket {
   SentRing ring_;
   std::uint64_t sent_total_ = 0;  // entries journald should have, as far as we know
   bool peer_lost_ = false;        // the journald we were connected to is gone
+  // Bytes (kernel sizes, each at least the datagram's) of ours that journald had not read
+  // right after our last send: all a dying journald can have taken, but for the datagram
+  // it was storing. SIZE_MAX when unknown.
+  std::size_t unread_after_send_ = SIZE_MAX;
   std::deque<std::string> replay_;
   std::unique_ptr<StoredEntryCounter> counter_;
-  std::vector<struct mmsghdr> batch_;  // reused by send_batch()
+  // Reused by send_batch(): the datagrams, their iovecs, and how many entries each holds.
+  std::vector<struct mmsghdr> batch_;
+  std::vector<struct iovec> batch_iov_;
+  std::vector<std::size_t> batch_entries_;
+  std::vector<std::size_t> batch_starts_;  // each datagram's first iovec
 };
 
 }  // namespace mj

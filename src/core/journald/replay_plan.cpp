@@ -5,12 +5,8 @@
 namespace mj {
 
 ReplayPlan plan_resend(std::uint64_t sent_total, const Result<std::uint64_t>& stored, std::size_t kept,
-                       std::size_t queue_length) {
+                       std::uint64_t could_take) {
   ReplayPlan plan;
-  // The queue holds max_dgram_qlen + 1 datagrams (the kernel refuses a send only once
-  // the queue is longer than the limit), plus the entry journald had read but not yet
-  // stored. Measured: 12 lost with max_dgram_qlen 10.
-  const std::uint64_t could_take = static_cast<std::uint64_t>(queue_length) + 2;
   auto unchecked = [&](const std::string& why) {
     plan.at_risk = std::min<std::uint64_t>({could_take, kept, sent_total});
     plan.sent_total = stored ? *stored : 0;
@@ -24,8 +20,8 @@ ReplayPlan plan_resend(std::uint64_t sent_total, const Result<std::uint64_t>& st
   const std::uint64_t missing = sent_total > *stored ? sent_total - *stored : 0;
   if (missing > could_take)
     return unchecked("the journal shows " + std::to_string(missing) +
-                     " fewer entries of this process than were sent, more than journald's socket queue can hold (" +
-                     std::to_string(queue_length) + "), so this process cannot read all of it back");
+                     " fewer entries of this process than were sent, more than journald's socket queue can have "
+                     "taken (" + std::to_string(could_take) + "), so this process cannot read all of it back");
   plan.sent_total = *stored;
   plan.resend = static_cast<std::size_t>(std::min<std::uint64_t>(missing, kept));
   plan.lost = missing - plan.resend;

@@ -2,11 +2,11 @@
 // on its socket: compare what was sent with what the journal shows was stored, and
 // decide what to send again, what is known lost and what can only be called at risk.
 //
-// A dying journald can take at most its socket's queue (net.unix.max_dgram_qlen + 1
-// datagrams) plus the one entry it was storing. A read-back that claims more than that
-// is missing is not a loss but a journal this process cannot fully read (no permission
-// on the files when the companion runs as the task's user, files vacuumed away): it is
-// treated like a read-back that failed, never as loss.
+// A dying journald can take at most what of ours is queued on its socket plus the
+// datagram it was storing (JournalSocket bounds both, see journal_socket.cpp). A read-back
+// that claims more than that is missing is not a loss but a journal this process cannot
+// fully read (no permission on the files when the companion runs as the task's user,
+// files vacuumed away): it is treated like a read-back that failed, never as loss.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +27,8 @@ struct ReplayPlan {
 
 // sent_total: entries sent since the last baseline; stored: the journal's count of this
 // process's entries (or why it could not be read); kept: entries kept to send again
-// (the newest ones); queue_length: the socket's max_dgram_qlen.
+// (the newest ones); could_take: the most entries the dying journald can have taken.
 ReplayPlan plan_resend(std::uint64_t sent_total, const Result<std::uint64_t>& stored, std::size_t kept,
-                       std::size_t queue_length);
+                       std::uint64_t could_take);
 
 }  // namespace mj

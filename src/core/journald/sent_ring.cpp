@@ -21,6 +21,12 @@ void SentRing::push(const struct iovec* iov, int iovcnt) {
   entries_.push_back(join_iov(iov, iovcnt));
 }
 
+std::size_t SentRing::newest_within(std::size_t bytes) const {
+  std::size_t n = 0, sum = 0;
+  for (auto it = entries_.rbegin(); it != entries_.rend() && sum + it->size() <= bytes; ++it, ++n) sum += it->size();
+  return n;
+}
+
 void SentRing::clear() {
   entries_.clear();
   bytes_ = 0;

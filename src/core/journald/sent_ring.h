@@ -1,10 +1,9 @@
 // The most recent entries sent to journald, kept so that they can be sent again when
 // journald dies with them still queued on its socket.
 //
-// A datagram socket's queue holds at most net.unix.max_dgram_qlen + 1 datagrams (the
-// kernel refuses a send only once the queue is longer than the limit), so that many
-// entries plus the one journald was working on is all a crash can take; the ring keeps
-// a few more than that (queue length + 8), within a byte budget.
+// What a dying journald can take is bounded by the sender (JournalSocket: its send
+// buffer, and the datagram journald was storing); the ring keeps that many bytes of the
+// newest entries, and at most max_entries of them.
 #pragma once
 
 #include <sys/uio.h>
@@ -23,6 +22,8 @@ class SentRing {
   void clear();
 
   std::size_t size() const { return entries_.size(); }
+  // How many of the newest kept entries together hold at most `bytes` bytes.
+  std::size_t newest_within(std::size_t bytes) const;
   // i = 0 is the oldest kept entry.
   const std::string& at(std::size_t i) const { return entries_[i]; }
 

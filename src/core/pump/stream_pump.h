@@ -102,6 +102,7 @@ class StreamPump final : private WaitControl {
   void arm_timer();
   void on_timer();
   void drain_remaining();
+  void let_input_gather();
 
   PumpOptions options_;
   JournalSocket* journal_;
