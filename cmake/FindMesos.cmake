@@ -5,8 +5,10 @@
 # puts there:
 #   PREFIX/include/{mesos,stout,process}      Mesos, stout and libprocess headers
 #   PREFIX/lib/mesos/3rdparty/include         glog, boost, picojson, rapidjson ...
-#   PREFIX/lib/libmesos.so                    optional: a module may leave Mesos
-#                                             symbols undefined, the agent provides them
+# libmesos.so is not linked: the agent that dlopen()s a module provides Mesos' symbols.
+# A module that names libmesos-<version>.so as needed drags a second libmesos into an
+# agent of another version, whose protobuf registrations then abort the agent (SIGABRT,
+# "Multiple extension registrations") before Mesos can say that the versions differ.
 # Protobuf headers must be the version Mesos was built with (Debian's in /usr/include
 # when Mesos was built against it).
 #
@@ -21,7 +23,6 @@ endif()
 
 find_path(MESOS_INCLUDE_DIR mesos/module/container_logger.hpp
   ${_mesos_hints} PATH_SUFFIXES include)
-find_library(MESOS_LIBRARY mesos ${_mesos_hints} PATH_SUFFIXES lib lib64)
 
 # Mesos' bundled third-party headers, as installed with the module dependencies; else
 # the system's.
@@ -63,10 +64,7 @@ if(Mesos_FOUND AND NOT TARGET Mesos::Mesos)
     INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_mesos_includes}"
     INTERFACE_INCLUDE_DIRECTORIES "${_mesos_includes}"
     INTERFACE_COMPILE_DEFINITIONS "__STDC_FORMAT_MACROS")
-  if(MESOS_LIBRARY)
-    set_property(TARGET Mesos::Mesos PROPERTY INTERFACE_LINK_LIBRARIES "${MESOS_LIBRARY}")
-  endif()
 endif()
 
-mark_as_advanced(MESOS_INCLUDE_DIR MESOS_LIBRARY MESOS_GLOG_INCLUDE_DIR MESOS_BOOST_INCLUDE_DIR
+mark_as_advanced(MESOS_INCLUDE_DIR MESOS_GLOG_INCLUDE_DIR MESOS_BOOST_INCLUDE_DIR
                  MESOS_PICOJSON_INCLUDE_DIR MESOS_PROTOBUF_INCLUDE_DIR)

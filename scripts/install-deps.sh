@@ -12,6 +12,12 @@ packages=(
   dpkg-dev                        # cpack -G DEB (dpkg-shlibdeps) for the package test
   bash-completion                 # the completion test
 )
+# MJ_WITH_MESOS=1 (scripts/test.sh, given Mesos installations): Mesos' installed stout
+# headers include curl's, and the suite's Docker containerizer case needs a dockerd.
+# The Mesos installations themselves come from ../shared/mesos/install.sh.
+if [ "${MJ_WITH_MESOS:-0}" = 1 ]; then
+  packages+=(libcurl4-openssl-dev docker.io)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -652,12 +653,17 @@ class PrivateDocker:
             self.proc.wait()
         self.log.close()
         # What the daemon mounted below its roots (its network namespace, layers) and
-        # left behind: deepest first.
-        with open("/proc/self/mounts") as f:
-            mounts = [line.split()[1] for line in f]
-        for target in sorted((m for m in mounts if m.startswith(self.root + "/")), key=len, reverse=True):
-            subprocess.run(["umount", "-l", target], capture_output=True)
+        # left behind.
+        unmount_below(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def unmount_below(path):
+    """Unmounts everything mounted below path, deepest first."""
+    with open("/proc/self/mounts") as f:
+        mounts = [line.split()[1] for line in f]
+    for target in sorted((m for m in mounts if m.startswith(path.rstrip("/") + "/")), key=len, reverse=True):
+        subprocess.run(["umount", "-l", target], capture_output=True)
 
 
 def case_docker_task(cluster, tmp):
@@ -679,6 +685,195 @@ def case_docker_task(cluster, tmp):
     return f"{len(es)} entries from a Docker container"
 
 
+class Production:
+    """The agent as production clusters run the Mesos containerizer (Mesos' docs, DC/OS):
+    the linux launcher, cgroups isolators, filesystem/linux, namespaces/pid and
+    docker/runtime, tasks in a Docker image from a local registry directory (no registry
+    is reachable here). Its own cgroups root, so that what it creates is its own.
+
+    While the case runs, a thread samples /proc/PID/cgroup of the run's companions every
+    20 ms: a companion inside a container's cgroup (any hierarchy) would be frozen and
+    killed with the container before it drained the pipe."""
+
+    IMAGE = "mj-debian"
+
+    def __init__(self, tmp):
+        self.cgroups_root = f"mjmesos{os.getpid()}"
+        self.registry = os.path.join(tmp, "registry")
+        make_image_archive(self.registry, self.IMAGE)
+        self.tmp = tmp
+        self.namespace = None  # set by the case runner once the cluster is up
+        self.samples = 0
+        self.inside = []
+        self.stop = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, daemon=True)
+        self.watcher.start()
+
+    def agent_flags(self):
+        return ("--launcher=linux",
+                "--isolation=cgroups/cpu,cgroups/mem,filesystem/linux,namespaces/pid,docker/runtime",
+                "--image_providers=docker", f"--docker_registry={self.registry}",
+                f"--docker_store_dir={self.tmp}/docker-store", f"--cgroups_root={self.cgroups_root}")
+
+    def _watch(self):
+        while not self.stop.wait(0.02):
+            if not self.namespace:
+                continue
+            for pid in companions(self.namespace):
+                try:
+                    with open(f"/proc/{pid}/cgroup") as f:
+                        lines = f.read().splitlines()
+                except OSError:
+                    continue
+                self.samples += 1
+                self.inside += [(pid, line) for line in lines if f"/{self.cgroups_root}/" in line + "/"]
+
+    def check(self):
+        """After the case: no companion was ever seen in a container's cgroup."""
+        self.stop.set()
+        self.watcher.join()
+        check(not self.inside, f"companions inside a container's cgroup: {self.inside[:5]}")
+        return f"{self.samples} cgroup samples of companions, none in a container's cgroup"
+
+    def close(self):
+        self.stop.set()
+        unmount_below(self.tmp)
+        # The agent leaves its (by now empty) cgroups root in every hierarchy.
+        for hierarchy in os.listdir("/sys/fs/cgroup"):
+            root = os.path.join("/sys/fs/cgroup", hierarchy, self.cgroups_root)
+            for d, _, _ in sorted(os.walk(root), key=lambda w: len(w[0]), reverse=True):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+
+
+def make_image_archive(registry, name):
+    """registry/NAME.tar in the legacy `docker save` layout Mesos' local puller reads:
+    `repositories` naming one layer, whose directory holds `json` (its manifest, with the
+    config docker/runtime applies) and `layer.tar` (the systemd tests' Debian rootfs).
+    The archive is made once per rootfs and linked into each run's registry."""
+    rootfs = subprocess.run([os.path.join(REPO, "scripts", "systemd-rootfs.sh")], capture_output=True, text=True)
+    check(rootfs.returncode == 0, f"no Debian rootfs for the image: {rootfs.stderr}")
+    rootfs = rootfs.stdout.strip()
+    cached = f"{rootfs}.{name}.tar"
+    if not os.path.exists(cached):
+        layer = "a" * 64
+        staging = tempfile.mkdtemp(prefix="mj-image-")
+        try:
+            os.makedirs(os.path.join(staging, layer))
+            subprocess.run(["tar", "-C", rootfs, "-cf", os.path.join(staging, layer, "layer.tar"), "."], check=True)
+            with open(os.path.join(staging, layer, "json"), "w") as f:
+                json.dump({"id": layer, "architecture": "amd64", "os": "linux", "config": {
+                    "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                    "Cmd": ["/bin/sh"], "WorkingDir": ""}}, f)
+            with open(os.path.join(staging, layer, "VERSION"), "w") as f:
+                f.write("1.0")
+            with open(os.path.join(staging, "repositories"), "w") as f:
+                json.dump({name: {"latest": layer}}, f)
+            subprocess.run(["tar", "-C", staging, "-cf", cached + ".part", "repositories", layer], check=True)
+            os.rename(cached + ".part", cached)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(registry, exist_ok=True)
+    os.symlink(cached, os.path.join(registry, f"{name}.tar"))
+
+
+def in_image(container=None):
+    """A ContainerInfo running the task in Production.IMAGE (and any extra keys)."""
+    info = {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": Production.IMAGE}}}}
+    info.update(container or {})
+    return info
+
+
+def payload_command():
+    """Writes STDOUT_PAYLOAD and STDERR_PAYLOAD from inside an image, where the test's
+    files are not: base64 in the command line."""
+    b64 = lambda b: base64.b64encode(b).decode()
+    return f"echo {b64(STDOUT_PAYLOAD)} | base64 -d; echo {b64(STDERR_PAYLOAD)} | base64 -d >&2"
+
+
+def case_image_task(cluster, tmp):
+    """A command task in a container image (filesystem/linux, docker/runtime, pid
+    namespace, cgroups): every line with its ids in journald, the bytes in the sandbox."""
+    task = {"name": "in image", "task_id": {"value": "image-1"}, "agent_id": {"value": ""},
+            "resources": resources(), "command": {"value": payload_command()}, "container": in_image()}
+    fw, executor, es = run_payload_task(cluster, tmp, task)
+    for e in es:
+        for name, want in (("FRAMEWORK_ID", fw), ("EXECUTOR_ID", "image-1"), ("TASK_ID", "image-1"),
+                           ("CONTAINER_ID", executor["container"]), ("TASK_NAME", "in image")):
+            check(e.get(name) == want, f"{name}={e.get(name)!r}, expected {want!r} in {e}")
+    return f"{len(es)} entries, {check_payload_delivered(cluster, es, executor)} sandbox bytes"
+
+
+def case_image_pod(cluster, tmp):
+    """A pod whose two tasks run in the image: each task's lines by its TASK_ID, exact."""
+    tasks = [{"name": f"image pod {i}", "task_id": {"value": f"ipod-{i}"}, "agent_id": {"value": ""},
+              "resources": resources(), "command": {"value": f"echo first of {i}; {payload_command()}"},
+              "container": in_image()} for i in (1, 2)]
+    # Checkpointed, as production frameworks run: a pod task's TASK_NAME comes from the
+    # agent's checkpoint of it (src/pipe/pod_task.h).
+    out, states = cluster.execute(f"--task_group=file://{write_json(tmp, 'group.json', {'tasks': tasks})}",
+                                  "--checkpoint")
+    for i in (1, 2):
+        check(states.get(f"ipod-{i}") == "TASK_FINISHED", f"ipod-{i} did not finish:\n{out}")
+    total = 0
+    for i in (1, 2):
+        want = [b"first of %d" % i] + lines_of(STDOUT_PAYLOAD)
+        es = wait_for(f"ipod-{i}'s entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= len(want) else None)(
+            cluster.journal.entries(f"TASK_ID=ipod-{i}")), timeout=30)
+        check(messages(es, "STDOUT") == want, f"ipod-{i} stdout lines: {messages(es, 'STDOUT')[:5]}…")
+        # The launcher's own lines ("Preparing rootfs at…", "Changing root to…") come first
+        # on a container's stderr when it has an image: the task's follow them, exact.
+        err = lines_of(STDERR_PAYLOAD)
+        check(messages(es, "STDERR")[-len(err):] == err, f"ipod-{i} stderr: {messages(es, 'STDERR')}")
+        bad = [e for e in es if e.get("TASK_NAME") != f"image pod {i}"]
+        check(not bad, f"{len(bad)} entries of ipod-{i} without its TASK_NAME, e.g. {bad[:2]}")
+        total += len(es)
+    return f"{total} entries of two pod tasks in an image"
+
+
+def case_oom_task(cluster, tmp):
+    """A task killed by its memory limit (cgroups/mem): every line it wrote before the
+    kill is delivered, and it ends TASK_FAILED."""
+    n = 500
+    task = {"name": "oom", "task_id": {"value": "oom"}, "agent_id": {"value": ""}, "resources": resources(mem=32),
+            "command": {"value": f"i=0; while [ $i -lt {n} ]; do echo before the limit $i; i=$((i+1)); done; "
+                                 "tail /dev/zero"},
+            "container": in_image()}
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'oom.json', task)}")
+    check(states.get("oom") == "TASK_FAILED", f"the task was not failed by its memory limit:\n{out}")
+    check(re.search(r"[Mm]emory limit exceeded|REASON_CONTAINER_LIMITATION_MEMORY|OOM", out),
+          f"the task failed, but not for its memory limit:\n{out}")
+    want = [b"before the limit %d" % i for i in range(n)]
+    es = wait_for("the task's lines", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= n else None)(
+        cluster.journal.entries("TASK_ID=oom")), timeout=30)
+    check([m for m in messages(es, "STDOUT") if m.startswith(b"before")] == want,
+          f"{len(messages(es, 'STDOUT'))} of {n} lines before the OOM kill")
+    return f"{n} of {n} lines of a task killed by its memory limit"
+
+
+def case_kill_policy(cluster, tmp):
+    """A graceful kill: the task's last words on SIGTERM, within its kill policy's grace
+    period, are delivered before the container is destroyed."""
+    task = {"name": "graceful", "task_id": {"value": "graceful"}, "agent_id": {"value": ""},
+            "resources": resources(), "container": in_image(),
+            "kill_policy": {"grace_period": {"nanoseconds": 10_000_000_000}},
+            "command": {"value": "trap 'echo goodbye on SIGTERM; echo last stderr words >&2; exit 0' TERM; "
+                                 "echo running; while :; do sleep 0.1; done"}}
+    proc = cluster.execute_async(f"--task=file://{write_json(tmp, 'graceful.json', task)}", "--kill_after=3secs")
+    proc.wait(120)
+    proc.log.seek(0)
+    out = proc.log.read().decode(errors="replace")
+    proc.log.close()
+    check(Cluster._states(out).get("graceful") == "TASK_KILLED", f"the task was not killed:\n{out}")
+    es = wait_for("the task's last words", lambda: (lambda e: e if b"goodbye on SIGTERM" in messages(e, "STDOUT")
+                                                    else None)(cluster.journal.entries("TASK_ID=graceful")), timeout=30)
+    check(b"last stderr words" in messages(es, "STDERR"), f"stderr's last words missing: {messages(es, 'STDERR')}")
+    check(messages(es, "STDOUT")[0] == b"running", f"stdout: {messages(es, 'STDOUT')[:3]}")
+    return "last words on SIGTERM delivered from both streams"
+
+
 def case_prepare_time(cluster, tmp):
     """How long a container stays PREPARING (the state in which the agent calls the
     logger's prepare(), through the I/O switchboard), over 10 command tasks. Run also as
@@ -696,6 +891,45 @@ def case_prepare_time(cluster, tmp):
     return f"PREPARING median {ms[5]:.1f} ms, min {ms[0]:.1f}, max {ms[-1]:.1f} (10 containers)"
 
 
+def mesos_version(root):
+    out = subprocess.run([os.path.join(root, "sbin", "mesos-agent"), "--version"], capture_output=True, text=True,
+                         env=dict(os.environ, LD_LIBRARY_PATH=os.path.join(root, "lib")), check=False)
+    m = re.search(r"mesos (\S+)", out.stdout)
+    check(m, f"{root}/sbin/mesos-agent --version said {out.stdout!r} {out.stderr!r}")
+    return m.group(1)
+
+
+def case_version_mismatch(opts, tmp):
+    """This build's module loaded into an agent of another Mesos version
+    (--foreign-mesos-root): the agent refuses it at start-up, naming both versions, and
+    exits 1; it neither starts without its logger nor crashes."""
+    check(opts.foreign_mesos_root, "version_mismatch needs --foreign-mesos-root")
+    own, foreign = mesos_version(opts.mesos_root), mesos_version(opts.foreign_mesos_root)
+    check(own != foreign, f"--foreign-mesos-root is Mesos {foreign}, the same version as the module's")
+    modules = write_json(tmp, "modules.json", {"libraries": [{"file": opts.module, "modules": [{
+        "name": MODULE_NAME, "parameters": [{"key": "companion_path", "value": opts.companion}]}]}]})
+    argv = [os.path.join(opts.foreign_mesos_root, "sbin", "mesos-agent"), f"--master=127.0.0.1:{free_port()}",
+            "--ip=127.0.0.1", f"--port={free_port()}", f"--work_dir={tmp}/agent", f"--runtime_dir={tmp}/agent-runtime",
+            "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
+            f"--launcher_dir={opts.foreign_mesos_root}/libexec/mesos", f"--modules=file://{modules}",
+            f"--container_logger={MODULE_NAME}"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MESOS_", "LIBPROCESS_"))}
+    env.update(LD_LIBRARY_PATH=os.path.join(opts.foreign_mesos_root, "lib"), LIBPROCESS_IP="127.0.0.1")
+    try:
+        r = subprocess.run(argv, capture_output=True, env=env, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"a Mesos {foreign} agent started with a module built for {own}")
+    log = (r.stdout + r.stderr).decode(errors="replace")
+    refusal = next((line for line in log.splitlines() if "Error verifying module" in line), "")
+    check(r.returncode == 1, f"the Mesos {foreign} agent exited with {r.returncode}, not 1:\n{log[-3000:]}")
+    check(f"'{MODULE_NAME}'" in refusal and f"module is compiled with version {own}" in refusal,
+          f"the agent's refusal does not name the module and its version {own}:\n{log[-3000:]}")
+    return f"Mesos {foreign} refused the module built for {own}: {refusal.split('] ', 1)[-1]}"
+
+
+# Cases without a cluster of their own: function(opts, tmp).
+STANDALONE = {"version_mismatch": case_version_mismatch}
+
 # name: (function, module parameters, extra agent flags, command the agent runs under,
 #        what the case needs started first: a class taking the work directory, whose
 #        agent_flags() are added and whose close() runs at the end)
@@ -712,6 +946,15 @@ CASES = {
     # The Debian package's way: flags through the environment, the module file in a
     # --modules_dir (packaging/systemd/mesos-journald.conf.in).
     "env_config": (case_command_task, {}, (), (), None, True),
+    # The production configuration (class Production): linux launcher, cgroups,
+    # filesystem/linux, pid namespaces, tasks in an image.
+    "prod_image_task": (case_image_task, {}, (), (), Production),
+    "prod_image_pod": (case_image_pod, {}, (), (), Production),
+    "prod_oom_task": (case_oom_task, {}, (), (), Production),
+    "prod_kill_policy": (case_kill_policy, {}, (), (), Production),
+    "prod_agent_restart": (case_agent_restart, {}, (), (), Production),
+    "prod_prepare_time": (case_prepare_time, {}, (), (), Production),
+    "prod_prepare_time_baseline": (case_prepare_time, {}, (), (), Production, False, True),
     "prepare_time": (case_prepare_time, {}, (), ()),
     "prepare_time_baseline": (case_prepare_time, {}, (), (), None, False, True),
 }
@@ -733,20 +976,33 @@ def main():
     ap.add_argument("--mesos-root", default="")
     ap.add_argument("--module", default="")
     ap.add_argument("--companion", required=True)
+    ap.add_argument("--foreign-mesos-root", default="",
+                    help="another Mesos installation, of another version (the version_mismatch case)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    ap.add_argument("case", choices=sorted(CASES) + ["list"])
+    ap.add_argument("case", choices=sorted(CASES) + sorted(STANDALONE) + ["list"])
     opts = ap.parse_args()
     # The agent resolves paths from its own working directory.
     opts.module = os.path.abspath(opts.module) if opts.module else ""
     opts.companion = os.path.abspath(opts.companion)
     if opts.case == "list":
-        print("\n".join(sorted(CASES)))
+        print("\n".join(sorted(CASES) + sorted(STANDALONE)))
         return 0
     why = unavailable(opts)
     if why:
         print(f"SKIP: {why}")
         return SKIP
     check(os.geteuid() == 0, "the Mesos suite needs root (the agent launches containers as root)")
+    if opts.case in STANDALONE:
+        tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
+        try:
+            print(f"PASS {opts.case}: {STANDALONE[opts.case](opts, tmp)}")
+            return 0
+        except Failure as e:
+            print(f"FAIL {opts.case}: {e}")
+            return 1
+        finally:
+            if not opts.keep:
+                shutil.rmtree(tmp, ignore_errors=True)
     func, params, flags, wrapper, *extra = CASES[opts.case]
     needs, config_by_env, without_module = (extra + [None, False, False])[:3]
     tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
@@ -759,9 +1015,13 @@ def main():
             helper = needs(tmp)
             flags = (*flags, *helper.agent_flags())
         cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env, without_module)
+        if isinstance(helper, Production):
+            helper.namespace = cluster.journal.name
         what = func(cluster, tmp)
         # Every case: once its tasks have ended, no companion of the run is left.
         wait_for("the run's companions to finish after its tasks ended", lambda: not cluster.companions(), timeout=30)
+        if isinstance(helper, Production):
+            what += "; " + helper.check()
         print(f"PASS {opts.case}: {what} ({time.monotonic() - started:.1f} s)")
         return 0
     except (Failure, subprocess.TimeoutExpired) as e:
