@@ -874,6 +874,26 @@ def case_kill_policy(cluster, tmp):
     return "last words on SIGTERM delivered from both streams"
 
 
+def case_tty_task(cluster, tmp):
+    """A task with a TTY (ContainerInfo.tty_info): the I/O switchboard sits between the
+    container's terminal and the logger. Every line, stdout and stderr alike (one
+    terminal, so one stream), reaches journald with the task's ids; a terminal ends
+    lines with \\r\\n (onlcr), and the entries keep the \\r, as the task's bytes."""
+    n = 100
+    task = {"name": "tty", "task_id": {"value": "tty"}, "agent_id": {"value": ""}, "resources": resources(),
+            "container": in_image({"tty_info": {}}),
+            "command": {"value": f"i=0; while [ $i -lt {n} ]; do echo tty line $i; i=$((i+1)); done; "
+                                 "echo to stderr >&2"}}
+    out, states = cluster.execute(f"--task=file://{write_json(tmp, 'tty.json', task)}")
+    check(states.get("tty") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    es = wait_for("the task's lines", lambda: (lambda e: e if b"to stderr\r" in messages(e, "STDOUT") else None)(
+        cluster.journal.entries("TASK_ID=tty")), timeout=30)
+    check(contains_run(messages(es, "STDOUT"), [b"tty line %d\r" % i for i in range(n)] + [b"to stderr\r"]),
+          f"tty lines: {messages(es, 'STDOUT')[:8]}…")
+    check(not messages(es, "STDERR"), f"entries on STDERR from one terminal: {messages(es, 'STDERR')[:3]}")
+    return f"{len(es)} entries through the I/O switchboard of a TTY container"
+
+
 def case_prepare_time(cluster, tmp):
     """How long a container stays PREPARING (the state in which the agent calls the
     logger's prepare(), through the I/O switchboard), over 10 command tasks. Run also as
@@ -953,6 +973,7 @@ CASES = {
     "prod_oom_task": (case_oom_task, {}, (), (), Production),
     "prod_kill_policy": (case_kill_policy, {}, (), (), Production),
     "prod_agent_restart": (case_agent_restart, {}, (), (), Production),
+    "prod_tty_task": (case_tty_task, {}, (), (), Production),
     "prod_prepare_time": (case_prepare_time, {}, (), (), Production),
     "prod_prepare_time_baseline": (case_prepare_time, {}, (), (), Production, False, True),
     "prepare_time": (case_prepare_time, {}, (), ()),
