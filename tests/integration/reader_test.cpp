@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "companion_fixture.h"
+#include "reader_output.h"
 
 namespace mj::test {
 namespace {
@@ -36,34 +37,6 @@ void write_all(int fd, const std::string& data) {
     ASSERT_GT(n, 0) << std::strerror(errno);
     done += static_cast<std::size_t>(n);
   }
-}
-
-std::string base64_decode(const std::string& in) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    v = (v << 6) | static_cast<unsigned>(kAlphabet.find(c));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
-// The lines of a byte stream as a reader must give them back: split at '\n', and a
-// last line without '\n' when there is one.
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1)
-    lines.push_back(s.substr(start, nl - start));
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return lines;
 }
 
 // A random task output: lines of 0..200 KiB (mostly short), random bytes with NUL and
