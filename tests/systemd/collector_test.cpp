@@ -275,15 +275,19 @@ class Collector : public ::testing::Test {
     return n;
   }
 
-  // An entry as systemd-journal-upload sends it (the export format): the i-th of a
-  // made-up source (boot id, _PID) with the given message and TASK_ID.
-  static std::string export_entry(const std::string& message, const std::string& task, int i) {
+  // An entry as systemd-journal-upload sends it (the export format): one of a made-up
+  // source (boot id, _PID) stored at time i, with the given message and TASK_ID. As the
+  // companion sends it over the native protocol (_TRANSPORT=journal, STREAM), or
+  // `stream_protocol`: as journald stores a line of a stream connection (_TRANSPORT=
+  // stdout, no STREAM), where the lines of one read share a time.
+  static std::string export_entry(const std::string& message, const std::string& task, int i,
+                                  bool stream_protocol = false) {
     static const long long start_usec = static_cast<long long>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
     return "__REALTIME_TIMESTAMP=" + std::to_string(start_usec + i) + "\n__MONOTONIC_TIMESTAMP=" +
            std::to_string(5000000 + i) + "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_PID=4242\nMESSAGE=" + message +
-           "\nTASK_ID=" + task + "\nSTREAM=STDOUT\n\n";
+           "\nTASK_ID=" + task + (stream_protocol ? "\n_TRANSPORT=stdout\n\n" : "\n_TRANSPORT=journal\nSTREAM=STDOUT\n\n");
   }
 
   // Uploads entries in the export format from agent-a, as systemd-journal-upload sends a
