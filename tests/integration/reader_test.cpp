@@ -113,16 +113,27 @@ class ReaderTest : public CompanionTest {
     args.insert(args.end(), extra.begin(), extra.end());
     return run(args);
   }
+  // The reader on this test's namespace with `args` (any selection).
+  RunResult reader(std::vector<std::string> args) const {
+    args.insert(args.begin(), {logs_binary(), "--namespace", journald_->name()});
+    return run(args);
+  }
   // The reader's output once it is `expected`, or its last output after 10 s: journald
-  // may still be storing what the companion sent when the companion exits.
-  RunResult logs_until(const std::vector<std::string>& extra, const std::string& expected) const {
+  // may still be storing what was sent when the sender exits.
+  RunResult reader_until(const std::vector<std::string>& args, const std::string& expected) const {
     RunResult r;
     for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
-      r = logs(extra);
+      r = reader(args);
       if (r.out == expected) break;
       std::this_thread::sleep_for(100ms);
     }
     return r;
+  }
+  // The same for this test's companion entries.
+  RunResult logs_until(const std::vector<std::string>& extra, const std::string& expected) const {
+    std::vector<std::string> args = {"--match", "TEST_RUN=" + run_id_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return reader_until(args, expected);
   }
   // Writes `text` through journald's stream protocol, as systemd-cat and a service's
   // stdout do (the companion's --transport stream needs systemd as PID 1): one
@@ -145,18 +156,6 @@ class ReaderTest : public CompanionTest {
     }
     ::close(fd);
   }
-  // The reader on this test's namespace with `args`, once its output is `expected` (raw),
-  // or its last output after 10 s.
-  RunResult reader_until(std::vector<std::string> args, const std::string& expected) const {
-    args.insert(args.begin(), {logs_binary(), "--namespace", journald_->name()});
-    RunResult r;
-    for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
-      r = run(args);
-      if (r.out == expected) break;
-      std::this_thread::sleep_for(100ms);
-    }
-    return r;
-  }
   // Every line of `text` read back with `select` in each output mode, byte for byte and
   // each as often as it was written.
   void expect_every_line_in_every_mode(const std::vector<std::string>& select, const std::string& text) const {
@@ -168,9 +167,8 @@ class ReaderTest : public CompanionTest {
                                << split_lines(text).size();
     for (std::string format : {"short", "json", "cri"}) {
       args = select;
-      args.insert(args.begin(), {logs_binary(), "--namespace", journald_->name()});
       args.insert(args.end(), {"-o", format});
-      r = run(args);
+      r = reader(args);
       EXPECT_EQ(r.exit_code, 0) << r.err;
       std::vector<std::string> got = record_messages(format, r.out), want = split_lines(text);
       EXPECT_TRUE(got == want) << format << ": " << got.size() << " lines read back of " << want.size();
