@@ -46,6 +46,12 @@ void hash_fields(const JournalRecord& r, F& f) {
   }
 }
 
+// Whether the key below is unique per write: only for the companion's native-protocol
+// entries (duplicate_filter.h); a stream connection stamps many lines with one time.
+bool keyed_per_write(const JournalRecord& r) {
+  return r.native_protocol && r.stream != ReaderStream::kUnknown && !r.boot_id.empty() && r.monotonic_usec != 0;
+}
+
 }  // namespace
 
 DuplicateFilter::Key DuplicateFilter::key_of(const JournalRecord& r) {
@@ -56,7 +62,7 @@ DuplicateFilter::Key DuplicateFilter::key_of(const JournalRecord& r) {
 }
 
 bool DuplicateFilter::seen_before(const JournalRecord& r) {
-  if (r.boot_id.empty() || r.monotonic_usec == 0 || window_ == 0) return false;
+  if (window_ == 0 || !keyed_per_write(r)) return false;
   Key k = key_of(r);
   if (keys_.count(k)) return true;
   keys_.insert(k);

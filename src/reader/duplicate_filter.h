@@ -1,18 +1,33 @@
-// Entries a log collector holds twice, read once (docs/reading.md#entries-held-twice).
+// Entries a log collector holds twice, read once; two writes never read as one
+// (docs/reading.md#entries-held-twice).
 //
 // systemd-journal-upload resends, after an upload was cut off, every entry since the
 // last cursor the collector acknowledged; systemd-journal-remote has no way to know which
-// of them it had already written, so those are stored again. The copies are identical in
-// what the source journal gave them: _BOOT_ID, __MONOTONIC_TIMESTAMP, _PID, MESSAGE and
-// the companion's fields. Two different lines never are: one journald stamps entries of
-// one boot with increasing monotonic times, except that the entries of one datagram get
-// one time, and the companion never puts two entries that are otherwise the same into
-// one datagram (JournalStreamWriter); _PID and the fields tell apart sources stamped in
-// the same microsecond.
+// of them it had already written, so those are stored again. A copy keeps what the source
+// journal gave the entry (_BOOT_ID, __MONOTONIC_TIMESTAMP, _PID, the fields) but not the
+// source's identity of it: 252's export stream carries no __SEQNUM, journal-remote drops
+// __CURSOR and numbers what it stores itself. So a copy can be told only by its fields
+// and times, and only where no two writes share those:
+//
+// * The companion's native-protocol entries (_TRANSPORT=journal with a STREAM field):
+//   journald takes one datagram per event and stamps its entries with the event's time,
+//   and the companion never puts two entries that are otherwise the same into one
+//   datagram (JournalStreamWriter). _PID and the fields tell apart sources stamped in
+//   the same microsecond. Such entries equal in all of them are one. (A native entry
+//   without STREAM is not the companion's: nothing says its sender kept equal entries
+//   out of one datagram.)
+// * Every other entry, above all the stream protocol's (_TRANSPORT=stdout: --transport
+//   stream, a service's stdout): all lines one read of the connection brought carry the
+//   read's time, so 300 equal lines are 300 entries equal in every field and time, as 300
+//   copies of one would be. Those are never merged: a copy of one is printed twice
+//   rather than a line lost.
+//
+// A machine's own journal holds no copies (sd-journal itself skips an entry it finds in
+// two files, by seqnum id and seqnum); there the filter finds nothing.
 //
 // sd-journal returns the copy next to the original when they are in different files
 // (ordered by boot and monotonic time), and at most one interrupted upload later in the
-// same file, so only the last `window` entries are remembered: memory stays bounded
+// same file, so only the last `window` such entries are remembered: memory stays bounded
 // while following for days.
 #pragma once
 
@@ -31,9 +46,10 @@ class DuplicateFilter {
 
   explicit DuplicateFilter(std::size_t window = kDefaultWindow) : window_(window) {}
 
-  // True when an entry identical in the fields above was among the last `window`
-  // entries passed here (it is then not remembered again). An entry without a boot id
-  // or monotonic time (not read from a journal) is never a duplicate.
+  // True when `r` is a native-protocol entry of the companion and one identical to it
+  // in the fields above was among the last `window` such entries passed here (it is
+  // then not remembered again). Any other entry, and one without a boot id or monotonic
+  // time (not read from a journal), is never a duplicate.
   bool seen_before(const JournalRecord& r);
 
  private:

@@ -29,10 +29,15 @@ struct GapInfo {
 struct JournalRecord {
   std::uint64_t time_usec = 0;  // when journald stored it (realtime)
   // Where and when its journald stored it: the same on a collector (systemd-journal-remote
-  // keeps them), so that copies of an entry can be told (duplicate_filter.h).
+  // keeps them), so that copies of a native-protocol entry can be told (duplicate_filter.h).
   std::string boot_id;          // _BOOT_ID, 32 hex digits
   std::uint64_t monotonic_usec = 0;
   std::string pid;              // _PID
+  // _TRANSPORT=journal: sent over the native protocol, where one datagram is one
+  // journald event and the companion never puts two otherwise-equal entries into one.
+  // Entries of a stream connection (_TRANSPORT=stdout) share the time of the read that
+  // brought them, and nothing else tells two equal lines apart (duplicate_filter.h).
+  bool native_protocol = false;
   ReaderStream stream = ReaderStream::kUnknown;
   std::string message;          // any bytes
   MesosIds ids;

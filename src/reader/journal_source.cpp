@@ -46,6 +46,7 @@ void take_field(std::string_view name, std::string_view value, JournalRecord& r,
       break;
     case '_':
       if (name == "_PID") r.pid.assign(value);
+      else if (name == "_TRANSPORT") r.native_protocol = value == "journal";
       break;
     case 'F':
       if (name == "FRAMEWORK_ID") r.ids.framework_id.assign(value);

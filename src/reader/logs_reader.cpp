@@ -52,7 +52,8 @@ int run_reader(const ReaderOptions& o) {
   LinePrinter printer(o.format, out, err);
   LineRejoiner rejoiner;
   // A collector's journal can hold an entry twice (an interrupted upload was resent);
-  // it is one line of the task, printed once.
+  // a native-protocol entry of the companion is then printed once. Other entries are
+  // never merged: equal lines of one stream-protocol read look just like copies.
   DuplicateFilter duplicates;
   if (o.lines) printer.hold_last(*o.lines);
   printer.stream_pieces(o.follow && o.format == OutputFormat::kRaw);

@@ -1,19 +1,25 @@
 // mesos-journald-logs against a real journald namespace, fed by the real companion.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "companion_fixture.h"
+#include "core/journald/journal_stream_connection.h"
+#include "reader_output.h"
 
 namespace mj::test {
 namespace {
@@ -36,34 +42,6 @@ void write_all(int fd, const std::string& data) {
     ASSERT_GT(n, 0) << std::strerror(errno);
     done += static_cast<std::size_t>(n);
   }
-}
-
-std::string base64_decode(const std::string& in) {
-  static const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned v = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    v = (v << 6) | static_cast<unsigned>(kAlphabet.find(c));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
-
-// The lines of a byte stream as a reader must give them back: split at '\n', and a
-// last line without '\n' when there is one.
-std::vector<std::string> split_lines(const std::string& s) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = s.find('\n', start)) != std::string::npos; start = nl + 1)
-    lines.push_back(s.substr(start, nl - start));
-  if (start < s.size()) lines.push_back(s.substr(start));
-  return lines;
 }
 
 // A random task output: lines of 0..200 KiB (mostly short), random bytes with NUL and
@@ -103,6 +81,30 @@ std::vector<Chunk> random_output(std::mt19937_64& rng, std::size_t lines, bool f
   return chunks;
 }
 
+// Reads `fd` into `seen` until `done(seen)` or 10 s have passed.
+template <typename Done>
+bool read_until(int fd, std::string& seen, Done done) {
+  for (auto end = std::chrono::steady_clock::now() + 10s; !done(seen) && std::chrono::steady_clock::now() < end;) {
+    struct pollfd p {fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) == 1) {
+      char buf[65536];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  return done(seen);
+}
+
+// Many equal lines and empty lines: what a repeated-line bug loses (issue 23).
+std::string repeated_lines() {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "same\n";
+  text += std::string(300, '\n');
+  text += "x\nx\nx\n";
+  return text;
+}
+
 class ReaderTest : public CompanionTest {
  protected:
   RunResult logs(std::vector<std::string> extra, const std::string& ns = "") const {
@@ -111,17 +113,105 @@ class ReaderTest : public CompanionTest {
     args.insert(args.end(), extra.begin(), extra.end());
     return run(args);
   }
+  // The reader on this test's namespace with `args` (any selection).
+  RunResult reader(std::vector<std::string> args) const {
+    args.insert(args.begin(), {logs_binary(), "--namespace", journald_->name()});
+    return run(args);
+  }
   // The reader's output once it is `expected`, or its last output after 10 s: journald
-  // may still be storing what the companion sent when the companion exits.
-  RunResult logs_until(const std::vector<std::string>& extra, const std::string& expected) const {
+  // may still be storing what was sent when the sender exits.
+  RunResult reader_until(const std::vector<std::string>& args, const std::string& expected) const {
     RunResult r;
     for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;) {
-      r = logs(extra);
+      r = reader(args);
       if (r.out == expected) break;
       std::this_thread::sleep_for(100ms);
     }
     return r;
   }
+  // The same for this test's companion entries.
+  RunResult logs_until(const std::vector<std::string>& extra, const std::string& expected) const {
+    std::vector<std::string> args = {"--match", "TEST_RUN=" + run_id_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return reader_until(args, expected);
+  }
+  // Writes `text` through journald's stream protocol, as systemd-cat and a service's
+  // stdout do (the companion's --transport stream needs systemd as PID 1): one
+  // connection, its header, then the lines in one write(), so that journald takes many
+  // at one read and stamps them with one time. Returns once journald has read them all
+  // (it closes the connection after the end of the stream).
+  void stream_protocol_writes(const std::string& identifier, const std::string& text) const {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    struct sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    const std::string path = stream_socket_path(journald_->socket_path());
+    ASSERT_LT(path.size(), sizeof addr.sun_path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << path << ": " << std::strerror(errno);
+    write_all(fd, encode_stream_header(StreamHeader{identifier, 6, false}) + text);
+    ::shutdown(fd, SHUT_WR);
+    char c;
+    while (::read(fd, &c, 1) > 0) {
+    }
+    ::close(fd);
+  }
+  // Every line of `text` read back with `select` in each output mode, byte for byte and
+  // each as often as it was written.
+  void expect_every_line_in_every_mode(const std::vector<std::string>& select, const std::string& text) const {
+    std::vector<std::string> args = select;
+    args.insert(args.end(), {"-o", "raw"});
+    RunResult r = reader_until(args, text);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(r.out == text) << "raw: " << split_lines(r.out).size() << " lines read back of "
+                               << split_lines(text).size();
+    for (std::string format : {"short", "json", "cri"}) {
+      args = select;
+      args.insert(args.end(), {"-o", format});
+      r = reader(args);
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      std::vector<std::string> got = record_messages(format, r.out), want = split_lines(text);
+      EXPECT_TRUE(got == want) << format << ": " << got.size() << " lines read back of " << want.size();
+    }
+  }
+  // The reader following `select` from before anything is written; `write` writes, and
+  // the reader must print `text`, nothing more.
+  template <typename Write>
+  void expect_follow_prints(const std::vector<std::string>& select, const std::string& text, Write write) {
+    std::vector<std::string> args = {logs_binary(), "--namespace", journald_->name(), "-f"};
+    args.insert(args.end(), select.begin(), select.end());
+    int r[2];
+    ASSERT_EQ(::pipe2(r, O_CLOEXEC), 0);
+    pid_t reader = spawn(args, {{1, r[1]}});
+    ::close(r[1]);
+    std::this_thread::sleep_for(200ms);  // it has read what is there and waits
+    write();
+    std::string seen;
+    read_until(r[0], seen, [&](const std::string& s) { return s.size() >= text.size(); });
+    // Anything more would come within the 100 ms the reader waits between looks.
+    std::this_thread::sleep_for(300ms);
+    for (struct pollfd p {r[0], POLLIN, 0}; ::poll(&p, 1, 0) == 1;) {
+      char buf[65536];
+      ssize_t n = ::read(r[0], buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, static_cast<std::size_t>(n));
+    }
+    EXPECT_TRUE(seen == text) << "--follow: " << split_lines(seen).size() << " lines of " << split_lines(text).size();
+    ::close(r[0]);
+    EXPECT_EQ(wait_exit(reader), 0);
+  }
+  // How many entries of `match` journald stored, and at how many distinct monotonic times.
+  std::pair<std::size_t, std::size_t> entries_and_times(const std::string& match) const {
+    RunResult r = run({"/bin/journalctl", "--namespace=" + journald_->name(), "-o", "json", "--no-pager", match});
+    std::set<std::string> times;
+    std::size_t n = 0;
+    for (const std::string& line : split_lines(r.out)) {
+      ++n;
+      times.insert(nlohmann::json::parse(line)["__MONOTONIC_TIMESTAMP"].get<std::string>());
+    }
+    return {n, times.size()};
+  }
+
   // Runs the companion on two pipes, writes `out` and `err` to them, closes them and
   // waits for the companion.
   void companion_writes(const std::string& out, const std::string& err = "") {
@@ -230,6 +320,53 @@ TEST_F(ReaderTest, RepeatedLinesOfOneReadComeBackEveryOne) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out == out) << r.out.size() << " bytes read back of " << out.size();
   EXPECT_EQ(entries(50).size(), 50u);
+}
+
+// journald's stream protocol (--transport stream, every service's stdout): the lines
+// of one read of the connection are stored with one time, so equal lines are entries
+// equal in every field and time. Each is a line the task wrote: every one comes back
+// in every output mode. (journald stores no entry for an empty line of a stream.)
+TEST_F(ReaderTest, RepeatedLinesOfTheStreamProtocolComeBackEveryOne) {
+  const std::string id = "stream-" + run_id_;
+  stream_protocol_writes(id, repeated_lines());
+  std::string stored;
+  for (int i = 0; i < 300; ++i) stored += "same\n";
+  stored += "x\nx\nx\n";
+  ASSERT_EQ(journald_->entries({"SYSLOG_IDENTIFIER=" + id}, 303).size(), 303u);
+  auto [entries, times] = entries_and_times("SYSLOG_IDENTIFIER=" + id);
+  std::printf("stream protocol: %zu entries at %zu distinct monotonic times\n", entries, times);
+  ASSERT_LT(times, entries) << "journald read the lines one by one: nothing here shares a time";
+  expect_every_line_in_every_mode({"-t", id}, stored);
+}
+
+// The same while following: 200 repeats arriving after the reader started.
+TEST_F(ReaderTest, FollowPrintsEveryRepeatOfTheStreamProtocol) {
+  const std::string id = "follow-" + run_id_;
+  stream_protocol_writes(id, "first\n");  // something to select before the repeats
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "again\n";
+  expect_follow_prints({"-t", id}, "first\n" + text, [&] { stream_protocol_writes(id, text); });
+}
+
+// The companion at full speed over the native protocol: it sends up to 64 lines in one
+// datagram, stored with one time, but never two equal ones in one datagram, so copies
+// can be told apart from repeats there; none of these is one.
+TEST_F(ReaderTest, RepeatedLinesOfTheCompanionComeBackEveryOneInEveryMode) {
+  std::string text = repeated_lines();
+  for (int i = 0; i < 100; ++i) text += "a\nb\n\n";  // datagrams of three lines
+  companion_writes(text);
+  const std::size_t lines = split_lines(text).size();
+  ASSERT_EQ(entries(lines).size(), lines);
+  auto [entries, times] = entries_and_times("TEST_RUN=" + run_id_);
+  std::printf("native protocol: %zu entries at %zu distinct monotonic times\n", entries, times);
+  expect_every_line_in_every_mode({"--match", "TEST_RUN=" + run_id_}, text);
+}
+
+TEST_F(ReaderTest, FollowPrintsEveryRepeatOfTheCompanion) {
+  companion_writes("first\n");
+  std::string text = repeated_lines();
+  for (int i = 0; i < 100; ++i) text += "a\nb\n\n";
+  expect_follow_prints({"--match", "TEST_RUN=" + run_id_}, "first\n" + text, [&] { companion_writes(text); });
 }
 
 TEST_F(ReaderTest, LastLinesSinceAndNothingMatched) {

@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -32,6 +33,7 @@
 
 #include "nspawn_machine.h"
 #include "process_runner.h"
+#include "reader_output.h"
 #include "systemd_test_util.h"
 #include "temp_dir.h"
 
@@ -275,15 +277,19 @@ class Collector : public ::testing::Test {
     return n;
   }
 
-  // An entry as systemd-journal-upload sends it (the export format): the i-th of a
-  // made-up source (boot id, _PID) with the given message and TASK_ID.
-  static std::string export_entry(const std::string& message, const std::string& task, int i) {
+  // An entry as systemd-journal-upload sends it (the export format): one of a made-up
+  // source (boot id, _PID) stored at time i, with the given message and TASK_ID. As the
+  // companion sends it over the native protocol (_TRANSPORT=journal, STREAM), or
+  // `stream_protocol`: as journald stores a line of a stream connection (_TRANSPORT=
+  // stdout, no STREAM), where the lines of one read share a time.
+  static std::string export_entry(const std::string& message, const std::string& task, int i,
+                                  bool stream_protocol = false) {
     static const long long start_usec = static_cast<long long>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count());
     return "__REALTIME_TIMESTAMP=" + std::to_string(start_usec + i) + "\n__MONOTONIC_TIMESTAMP=" +
            std::to_string(5000000 + i) + "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_PID=4242\nMESSAGE=" + message +
-           "\nTASK_ID=" + task + "\nSTREAM=STDOUT\n\n";
+           "\nTASK_ID=" + task + (stream_protocol ? "\n_TRANSPORT=stdout\n\n" : "\n_TRANSPORT=journal\nSTREAM=STDOUT\n\n");
   }
 
   // Uploads entries in the export format from agent-a, as systemd-journal-upload sends a
@@ -506,6 +512,70 @@ TEST_F(Collector, TheReaderPrintsAnEntryTheCollectorHoldsTwiceOnce) {
   auto o = reader({"--task", "held-twice", "-o", "raw"});
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(o.out, "held line 0\nheld line 1\nheld line 2\nheld line 3\n");
+}
+
+// The same for lines that came through journald's stream protocol (--transport stream,
+// a service's stdout): there the copy of a line cannot be told from the same line
+// written again in one read (both equal in every field and time), so the reader prints
+// what the collector holds, copies too, rather than lose a line.
+TEST_F(Collector, TheReaderPrintsAStreamEntryTheCollectorHoldsTwiceTwice) {
+  auto entry = [](const std::string& message, int time) { return export_entry(message, "held-stream", time, true); };
+  auto upload = [](const std::string& input) {
+    return upload_export(input, {"--key=/mj-certs/agent-a.key", "--cert=/mj-certs/agent-a.pem"});
+  };
+  // One read brought "s", "s", "t"; the upload is resent from the second "s" on.
+  auto first = upload(entry("s", 10) + entry("s", 10) + entry("t", 10));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto again = upload(entry("s", 10) + entry("t", 10) + entry("u", 11));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  ASSERT_EQ(wait_collector("TASK_ID=held-stream", 6, 20s).size(), 6u);
+  auto o = reader({"--task", "held-stream", "-o", "raw"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  // Entries equal in boot and time come in the order of the files that hold them.
+  std::vector<std::string> lines = split_lines(o.out);
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"s", "s", "s", "t", "t", "u"})) << o.out;
+}
+
+// Repeated and empty lines, written at once through both transports on an agent, read
+// on the collector in every output mode: every line as often as it was written. The
+// stream protocol stores the lines of one read with one time (and no empty line); the
+// native protocol up to 64 entries of a datagram, never two equal ones.
+TEST_F(Collector, RepeatedLinesOfBothTransportsComeBackEveryOne) {
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "same\n";
+  text += std::string(300, '\n') + "x\nx\nx\n";
+  for (int i = 0; i < 100; ++i) text += "a\nb\n\n";
+  write_file(g->data.file("repeat.out"), text);
+  std::string without_empty;
+  for (const std::string& line : split_lines(text))
+    if (!line.empty()) without_empty += line + "\n";
+  struct Case {
+    std::string task;
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  for (const Case& c : {Case{"repeat-native", {}, text}, Case{"repeat-stream", {"--transport", "stream"}, without_empty}}) {
+    SCOPED_TRACE(c.task);
+    auto r = run_task(g->a, c.task, "cat /mj-data/repeat.out", c.args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::size_t lines = split_lines(c.expected).size();
+    auto stored = wait_collector("TASK_ID=" + c.task, lines, 60s);
+    std::set<std::string> times;
+    for (const Json& e : stored) times.insert(json_field(e, "__MONOTONIC_TIMESTAMP"));
+    std::printf("[%s] %zu entries on the collector at %zu distinct times, transport %s\n", c.task.c_str(),
+                stored.size(), times.size(), stored.empty() ? "-" : json_field(stored.front(), "_TRANSPORT").c_str());
+    ASSERT_EQ(stored.size(), lines);
+    auto o = reader({"--task", c.task, "-o", "raw"});
+    EXPECT_EQ(o.exit_code, 0) << o.err;
+    EXPECT_TRUE(o.out == c.expected) << "raw: " << split_lines(o.out).size() << " lines of " << lines;
+    for (std::string format : {"short", "json", "cri"}) {
+      o = reader({"--task", c.task, "-o", format});
+      EXPECT_EQ(o.exit_code, 0) << o.err;
+      auto got = record_messages(format, o.out);
+      EXPECT_TRUE(got == split_lines(c.expected)) << format << ": " << got.size() << " lines of " << lines;
+    }
+  }
 }
 
 // Only the cluster's agents get in: a certificate from another CA and no certificate are

@@ -7,13 +7,15 @@
 namespace mj {
 namespace {
 
-// An entry of task t1 as a collector returns it.
+// An entry of task t1 as a collector returns it, sent by the companion over the native
+// protocol.
 JournalRecord entry(std::string message, std::uint64_t monotonic = 1000) {
   JournalRecord r;
   r.time_usec = 1700000000000000;
   r.boot_id = "0123456789abcdef0123456789abcdef";
   r.monotonic_usec = monotonic;
   r.pid = "42";
+  r.native_protocol = true;
   r.stream = ReaderStream::kStdout;
   r.message = std::move(message);
   r.ids.task_id = "t1";
@@ -87,6 +89,50 @@ TEST(DuplicateFilter, ACopyOlderThanTheWindowIsNotRecognised) {
   EXPECT_TRUE(f.seen_before(entry("a", 1)));   // 3 back: still known
   EXPECT_FALSE(f.seen_before(entry("d", 4)));  // "a" is forgotten now
   EXPECT_FALSE(f.seen_before(entry("a", 1)));
+}
+
+// The same from journald's stream protocol (--transport stream, a service's stdout):
+// every line of one read of the connection has the read's time, and the stream carries
+// no STREAM field. 300 equal lines and 300 copies of one look the same; they are 300
+// lines (issue 23: the reader printed one of them).
+JournalRecord stream_entry(std::string message, std::uint64_t monotonic = 1000) {
+  JournalRecord r = entry(std::move(message), monotonic);
+  r.native_protocol = false;
+  r.stream = ReaderStream::kUnknown;
+  return r;
+}
+
+TEST(DuplicateFilter, StreamProtocolEntriesAreNeverMerged) {
+  DuplicateFilter f;
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(f.seen_before(stream_entry("same"))) << "line " << i;
+  for (int i = 0; i < 300; ++i) EXPECT_FALSE(f.seen_before(stream_entry(""))) << "empty line " << i;
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(f.seen_before(stream_entry("x"))) << "x " << i;
+}
+
+// Either mark of the native protocol alone is not enough: a native entry without STREAM
+// is not the companion's (nothing says its sender kept equal entries apart), and a
+// STREAM field on an entry of another transport does not make its lines distinguishable.
+TEST(DuplicateFilter, OnlyTheCompanionsNativeEntriesAreMerged) {
+  JournalRecord no_stream = entry("a");
+  no_stream.stream = ReaderStream::kUnknown;
+  JournalRecord stream_with_field = entry("a");
+  stream_with_field.native_protocol = false;
+  DuplicateFilter f;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(f.seen_before(no_stream));
+    EXPECT_FALSE(f.seen_before(stream_with_field));
+  }
+  EXPECT_FALSE(f.seen_before(entry("a")));
+  EXPECT_TRUE(f.seen_before(entry("a")));
+}
+
+// The stream entries do not take room in the window: a copy of a native entry is still
+// found after more stream lines than the window holds.
+TEST(DuplicateFilter, StreamEntriesDoNotPushNativeOnesOutOfTheWindow) {
+  DuplicateFilter f(2);
+  EXPECT_FALSE(f.seen_before(entry("a", 1)));
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(f.seen_before(stream_entry("s", 2)));
+  EXPECT_TRUE(f.seen_before(entry("a", 1)));
 }
 
 // Records that did not come from a journal (no boot id, no monotonic time) cannot be
