@@ -4,6 +4,8 @@
 #
 #   scripts/systemd-rootfs.sh            build if needed, print the rootfs path
 #   scripts/systemd-rootfs.sh --check    print the path if it is built, else exit 1
+#   scripts/systemd-rootfs.sh --with PKG,PKG…   the same with more packages (its own
+#                                        rootfs: the Mesos suite's agents under systemd)
 #
 # The rootfs lives outside the repository, in ${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-bookworm-HASH},
 # HASH naming the package list below: checkouts with different lists (branches, worktrees)
@@ -20,6 +22,11 @@ set -euo pipefail
 suite=bookworm
 # systemd-journal-remote and stunnel4: the log collector's tests (docs/collecting.md).
 packages=systemd,systemd-sysv,dbus,procps,systemd-journal-remote,stunnel4
+if [[ ${1:-} == --with ]]; then
+  [[ -n ${2:-} ]] || { echo "systemd-rootfs: --with needs a comma-separated package list" >&2; exit 2; }
+  packages+=",$2"
+  shift 2
+fi
 rootfs=${MJ_SYSTEMD_ROOTFS:-/var/cache/mesos-journald/rootfs-$suite-$(printf %s "$packages" | md5sum | cut -c1-8)}
 stamp_text="suite=$suite variant=minbase packages=$packages v2"
 stamp="$rootfs.stamp"

@@ -779,6 +779,12 @@ def make_image_archive(registry, name):
     os.symlink(cached, os.path.join(registry, f"{name}.tar"))
 
 
+def launcher_line(message):
+    """One of the lines Mesos' container launcher itself writes to a container's stderr
+    under filesystem/linux before the task runs: output of the container, not the task's."""
+    return message.startswith((b"Preparing rootfs at ", b"Marked '/' as rslave", b"Changing root to "))
+
+
 def in_image(container=None):
     """A ContainerInfo running the task in Production.IMAGE (and any extra keys)."""
     info = {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": Production.IMAGE}}}}
@@ -823,10 +829,11 @@ def case_image_pod(cluster, tmp):
         es = wait_for(f"ipod-{i}'s entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= len(want) else None)(
             cluster.journal.entries(f"TASK_ID=ipod-{i}")), timeout=30)
         check(messages(es, "STDOUT") == want, f"ipod-{i} stdout lines: {messages(es, 'STDOUT')[:5]}…")
-        # The launcher's own lines ("Preparing rootfs at…", "Changing root to…") come first
-        # on a container's stderr when it has an image: the task's follow them, exact.
-        err = lines_of(STDERR_PAYLOAD)
-        check(messages(es, "STDERR")[-len(err):] == err, f"ipod-{i} stderr: {messages(es, 'STDERR')}")
+        # The launcher's own lines come first on the container's stderr: the task's follow
+        # them, exact.
+        stderr = messages(es, "STDERR")
+        check(all(launcher_line(m) for m in stderr[:-3]) and stderr[-3:] == lines_of(STDERR_PAYLOAD),
+              f"ipod-{i} stderr: {stderr}")
         bad = [e for e in es if e.get("TASK_NAME") != f"image pod {i}"]
         check(not bad, f"{len(bad)} entries of ipod-{i} without its TASK_NAME, e.g. {bad[:2]}")
         total += len(es)
@@ -892,6 +899,48 @@ def case_tty_task(cluster, tmp):
           f"tty lines: {messages(es, 'STDOUT')[:8]}…")
     check(not messages(es, "STDERR"), f"entries on STDERR from one terminal: {messages(es, 'STDERR')[:3]}")
     return f"{len(es)} entries through the I/O switchboard of a TTY container"
+
+
+def parent_container(entries):
+    """The executor's container id of a pod task's entries (CONTAINER_ID is parent.child)."""
+    return entries[0]["CONTAINER_ID"].rsplit(".", 1)[0]
+
+
+def case_checked_pod(cluster, tmp):
+    """A pod task with a command check and a command health check: the default executor
+    runs each as a nested DEBUG container, for which no companion is started
+    (docs/module.md#debug-containers), and copies its output into its own stdout and
+    stderr. That output is the executor's in journald, never mixed into the task's."""
+    n = 40
+    task = {"name": "checked", "task_id": {"value": "checked"}, "agent_id": {"value": ""}, "resources": resources(),
+            "command": {"value": f"i=0; while [ $i -lt {n} ]; do echo task line $i; i=$((i+1)); sleep 0.1; done"},
+            "check": {"type": "COMMAND", "delay_seconds": 0, "interval_seconds": 1, "timeout_seconds": 10,
+                      "command": {"command": {"value": "echo check stdout; echo check stderr >&2"}}},
+            "health_check": {"type": "COMMAND", "delay_seconds": 0, "interval_seconds": 1, "grace_period_seconds": 30,
+                             "timeout_seconds": 10, "command": {"value": "echo health stdout; echo health stderr >&2"}}}
+    out, states = cluster.execute(f"--task_group=file://{write_json(tmp, 'checked.json', {'tasks': [task]})}",
+                                  "--checkpoint")
+    check(states.get("checked") == "TASK_FINISHED", f"task did not finish:\n{out}")
+    es = wait_for("the task's lines", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= n else None)(
+        cluster.journal.entries("TASK_ID=checked")), timeout=30)
+    check(messages(es, "STDOUT") == [b"task line %d" % i for i in range(n)], f"stdout: {messages(es, 'STDOUT')[:5]}…")
+    stderr = [m for m in messages(es, "STDERR") if not launcher_line(m)]
+    check(not stderr, f"the task's stderr holds {stderr[:3]}")
+    # The default executor copies each check's output into its own stdout and stderr (Mesos'
+    # checker does), so it reaches journald as the executor's, never as the task's.
+    checks = [e for e in cluster.journal.entries() if (field_bytes(e.get("MESSAGE")) or b"").startswith(
+        (b"check ", b"health "))]
+    in_task = [e for e in checks if e.get("TASK_ID") or e.get("CONTAINER_ID") != parent_container(es)]
+    check(not in_task, f"{len(in_task)} lines of checks not the executor's, e.g. " + "; ".join(
+        f"{e.get('MESSAGE')!r} CONTAINER_ID={e.get('CONTAINER_ID')} TASK_ID={e.get('TASK_ID')}" for e in in_task[:4]))
+    check_runs = sum(1 for e in checks if field_bytes(e["MESSAGE"]) == b"check stdout")
+    health_runs = sum(1 for e in checks if field_bytes(e["MESSAGE"]) == b"health stdout")
+    check(check_runs and health_runs, f"no output of the check ({check_runs}) or the health check ({health_runs})")
+    with open(os.path.join(tmp, "agent.log"), errors="replace") as f:
+        started = len(re.findall(r"mesos-journald: container \S+: started ", f.read()))
+    check(started == 2, f"{started} companions started, expected 2 (the default executor and the task)")
+    return (f"{n} task lines alone; {check_runs} checks and {health_runs} health checks, their output the "
+            "executor's; 2 companions")
 
 
 def case_prepare_time(cluster, tmp):
@@ -974,6 +1023,7 @@ CASES = {
     "prod_kill_policy": (case_kill_policy, {}, (), (), Production),
     "prod_agent_restart": (case_agent_restart, {}, (), (), Production),
     "prod_tty_task": (case_tty_task, {}, (), (), Production),
+    "prod_checked_pod": (case_checked_pod, {}, (), (), Production),
     "prod_prepare_time": (case_prepare_time, {}, (), (), Production),
     "prod_prepare_time_baseline": (case_prepare_time, {}, (), (), Production, False, True),
     "prepare_time": (case_prepare_time, {}, (), ()),
