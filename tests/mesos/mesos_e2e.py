@@ -15,6 +15,7 @@ Every other problem is a failure.
 """
 import argparse
 import base64
+import ctypes
 import json
 import os
 import pwd
@@ -155,15 +156,19 @@ class Cluster:
     """A mesos-master and a mesos-agent with the module, on loopback."""
 
     def __init__(self, opts, tmp, module_params=None, agent_flags=(), agent_wrapper=(), config_by_env=False,
-                 without_module=False):
+                 without_module=False, machine=None):
         self.opts = opts
         self.tmp = tmp
+        # machine (a SystemdHost): the agent runs there as a systemd unit, and the journal
+        # namespace is that systemd's; the master and mesos-execute stay on the host.
+        self.machine = machine
         self.env = dict(os.environ, LD_LIBRARY_PATH=os.path.join(opts.mesos_root, "lib"), LIBPROCESS_IP="127.0.0.1",
                         GLOG_v="0")
         for k in list(self.env):
             if k.startswith("MESOS_") or k.startswith("LIBPROCESS_") and k != "LIBPROCESS_IP":
                 del self.env[k]
-        self.journal = JournalNamespace(f"mjmesos{os.getpid()}")
+        self.journal = (machine.journal(f"mjmesos{os.getpid()}") if machine else
+                        JournalNamespace(f"mjmesos{os.getpid()}"))
         self.master_port = free_port()
         self.agent_port = free_port()
         params = {"namespace": self.journal.name, "companion_path": opts.companion}
@@ -190,9 +195,11 @@ class Cluster:
             *(() if config_by_env or without_module else
               (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
             "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
-        # A case's flag replaces the default of the same name (the agent refuses a flag twice).
-        names = {f.split("=", 1)[0] for f in agent_flags}
-        self.agent_args = [a for a in self.agent_args if a.split("=", 1)[0] not in names] + list(agent_flags)
+        # A case's flag replaces the default of the same name (the agent refuses a flag
+        # twice; --no-X is X).
+        name = lambda flag: flag.split("=", 1)[0].replace("--no-", "--", 1)
+        names = {name(f) for f in agent_flags}
+        self.agent_args = [a for a in self.agent_args if name(a) not in names] + list(agent_flags)
         self.agent_env = dict(self.env)
         if config_by_env:
             self.agent_env.update(MESOS_MODULES_DIR=os.path.join(tmp, "modules.d"), MESOS_CONTAINER_LOGGER=MODULE_NAME)
@@ -207,7 +214,11 @@ class Cluster:
         return proc
 
     def start_agent(self):
-        self.agent = self._start("agent", self.agent_args, self.agent_env)
+        if self.machine:
+            self.agent = self.machine.service("mesos-agent", self.agent_args, self.agent_env,
+                                              os.path.join(self.tmp, "agent.log"))
+        else:
+            self.agent = self._start("agent", self.agent_args, self.agent_env)
         def registered():
             check(self.agent.poll() is None, f"mesos-agent exited with status {self.agent.returncode}")
             return self.agent_state().get("master_hostname")
@@ -616,7 +627,7 @@ class PrivateDocker:
 
     IMAGE = "mj-e2e/debian:12"
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, opts=None):
         dockerd, docker = shutil.which("dockerd"), shutil.which("docker")
         check(dockerd and docker, "the docker case needs dockerd and docker (apt-get install docker.io)")
         self.docker = docker
@@ -697,7 +708,7 @@ class Production:
 
     IMAGE = "mj-debian"
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, opts=None):
         self.cgroups_root = f"mjmesos{os.getpid()}"
         self.registry = os.path.join(tmp, "registry")
         make_image_archive(self.registry, self.IMAGE)
@@ -746,6 +757,245 @@ class Production:
                     os.rmdir(d)
                 except OSError:
                     pass
+
+
+class SystemdHost:
+    """The agent as a unit of a real systemd, as production agents run: an nspawn machine
+    booting the systemd tests' Debian rootfs with Mesos' run-time libraries added
+    (scripts/systemd-rootfs.sh --with), --volatile=overlay, sharing the host's network so
+    that the master, mesos-execute and /files/read reach the agent on loopback as
+    before (in a network namespace of the run's own). Mesos, the build (module and
+    companion) and the run's directory are bound in
+    at the same paths. The agent's unit is written as Mesos' packaging writes it
+    (Delegate=yes), with KillMode=control-group: what stays in the unit's cgroup dies with
+    every stop. The agent runs with --systemd_enable_support, which moves executors to
+    mesos_executors.slice; the module's cgroup_placement=auto moves companions there.
+
+    cgroup layout: pure cgroup2 (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1). On this kind of
+    machine the kernel binds every controller to a cgroup v1 hierarchy, which nspawn
+    mounts read-only inside a machine, so neither the cgroups isolators nor the linux
+    launcher's v1 freezer can run in one; the cgroup2 tree is the machine's own, and
+    Mesos master's linux launcher uses it (cgroup.freeze, cgroup.kill). Isolation is
+    posix/cpu,posix/mem."""
+
+    # The machine shares the run's network namespace (so that the master, mesos-execute
+    # and /files/read reach the agent on loopback), never the host's: its systemd sets
+    # net.unix.max_dgram_qlen=512 in the namespace it boots in, which on the host would
+    # change what every other test and benchmark measures (main() runs such a case in a
+    # namespace of its own, OwnNetworkNamespace).
+    NEEDS_NETNS = True
+    # The agent unit's KillMode: Mesos' own packaging writes process (a stop kills the
+    # agent alone); control-group (everything left in the unit's cgroup dies with it) is
+    # what the module's cgroup placement is for (docs/module.md#surviving-agent-restarts).
+    KILL_MODE = "process"
+    UNIFIED = False  # the hybrid layout; True: pure cgroup2
+
+    # What Mesos' Debian 12 builds link beyond the rootfs (ldd of mesos-agent, libmesos).
+    MESOS_RUNTIME = ("libapr1,libaprutil1,libarchive13,libcurl4,libgrpc++1.51,libprotobuf32,libsasl2-2,"
+                     "libsasl2-modules,libssl3,libsvn1,libunwind8,libzookeeper-mt2,zlib1g")
+
+    def __init__(self, tmp, opts):
+        rootfs = subprocess.run([os.path.join(REPO, "scripts", "systemd-rootfs.sh"), "--with", self.MESOS_RUNTIME],
+                                capture_output=True, text=True)
+        check(rootfs.returncode == 0, f"no Debian rootfs with Mesos' libraries: {rootfs.stderr[-2000:]}")
+        self.name = f"mj-mesos-{os.getpid()}"
+        self.console = open(os.path.join(tmp, "machine.console.log"), "ab")
+        binds = {opts.mesos_root, os.path.dirname(opts.module), os.path.dirname(opts.companion), tmp}
+        netns = os.environ.get(NETNS_ENV)
+        check(netns, f"{self.__class__.__name__} needs the run in a network namespace of its own")
+        self.proc = subprocess.Popen(
+            ["systemd-nspawn", "-q", "-D", rootfs.stdout.strip(), "-M", self.name, "-b", "--register=no",
+             "--keep-unit", "--console=read-only", "--volatile=overlay", f"--network-namespace-path=/run/netns/{netns}",
+             *(f"--bind-ro={b}" for b in sorted(binds) if b != tmp), f"--bind={tmp}"],
+            stdin=subprocess.DEVNULL, stdout=self.console, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**{k: v for k, v in os.environ.items() if k != "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY"},
+                 **({"SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"} if self.UNIFIED else {})})
+        def leader():
+            check(self.proc.poll() is None, f"systemd-nspawn exited {self.proc.returncode}")
+            children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
+            return int(children[0]) if children else None
+        self.leader = wait_for("the machine's PID 1", leader, timeout=30, interval=0.02)
+        wait_for("the machine's systemd to be running", lambda: self.run(
+            "systemctl", "is-system-running", "--wait").stdout.strip() in ("running", "degraded"), timeout=60)
+
+    def run(self, *argv, check_status=False):
+        r = subprocess.run(["nsenter", "-t", str(self.leader), "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w", "--",
+                            *argv], capture_output=True, text=True, check=False)
+        check(not check_status or r.returncode == 0, f"in the machine, {argv} exited {r.returncode}: {r.stderr}")
+        return r
+
+    def journal(self, name):
+        return MachineJournal(self, name)
+
+    def service(self, name, argv, env, log):
+        return MachineService(self, name, argv, env, log)
+
+    def agent_flags(self):
+        return ("--systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem")
+
+    def close(self):
+        self.proc.terminate()  # nspawn powers the machine off
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.console.close()
+
+
+class SystemdHostKillingTheUnitsCgroup(SystemdHost):
+    KILL_MODE = "control-group"
+
+
+class SystemdHostUnified(SystemdHost):
+    """Pure cgroup2 (KillMode=process). Mesos' --systemd_enable_support needs the v1
+    name=systemd hierarchy: 1.12.0 exits "Failed to initialize systemd: Failed to locate
+    systemd cgroups hierarchy: '/sys/fs/cgroup/systemd' is not a valid hierarchy", so the
+    agent runs without it. Master's linux launcher on cgroup2 aborted here without the
+    cgroups v2 isolators ("Check failed: cgroups2::exists(flags.cgroups_root)"), and
+    those need controllers this kind of machine binds to v1: the posix launcher."""
+    UNIFIED = True
+
+    def agent_flags(self):
+        return ("--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem")
+
+
+class MachineJournal:
+    """A journal namespace of the machine's systemd (systemd-journald@NAME, as on any
+    systemd host), read with its journalctl."""
+
+    def __init__(self, machine, name):
+        self.machine, self.name = machine, name
+        machine.run("mkdir", "-p", "/etc/systemd", check_status=True)
+        machine.run("sh", "-c", f"printf '[Journal]\\nStorage=volatile\\nRateLimitIntervalSec=0\\nRuntimeMaxUse=1G\\n' "
+                    f"> /etc/systemd/journald@{name}.conf", check_status=True)
+        # The namespace's units stop when no unit needs them (StopWhenUnneeded=yes): a unit
+        # with LogNamespace= holds them, as any service logging there would.
+        machine.run("systemd-run", f"--unit=mj-journal-{name}", f"--property=LogNamespace={name}", "sleep", "infinity",
+                    check_status=True)
+
+    def entries(self, *matches):
+        r = self.machine.run("journalctl", f"--namespace={self.name}", "-o", "json", "--all", "--no-pager", *matches)
+        if r.returncode not in (0, 1):
+            raise Failure(f"journalctl in the machine failed: {r.stderr}")
+        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+    def close(self):
+        pass  # the machine's volatile overlay goes with it
+
+
+class MachineService:
+    """A unit of the machine's systemd with the Popen methods Cluster uses."""
+
+    def __init__(self, machine, name, argv, env, log):
+        self.machine, self.unit, self.returncode = machine, f"{name}.service", None
+        quote = lambda a: '"' + a.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+        keep = {k: v for k, v in env.items() if k.startswith(("MESOS_", "LIBPROCESS_", "GLOG_")) or k == "LD_LIBRARY_PATH"}
+        unit = ["[Service]", f"ExecStart={' '.join(quote(a) for a in argv)}",
+                *(f"Environment={quote(f'{k}={v}')}" for k, v in sorted(keep.items())),
+                "Delegate=yes", f"KillMode={machine.KILL_MODE}", "TimeoutStopSec=20s",
+                f"StandardOutput=append:{log}", f"StandardError=append:{log}"]
+        machine.run("sh", "-c", f"cat > /etc/systemd/system/{self.unit} <<'EOF'\n" + "\n".join(unit) + "\nEOF",
+                    check_status=True)
+        machine.run("systemctl", "daemon-reload", check_status=True)
+        machine.run("systemctl", "start", self.unit, check_status=True)
+        self.log = open(log, "ab")  # Cluster closes it
+
+    def poll(self):
+        state = self.machine.run("systemctl", "is-active", self.unit).stdout.strip()
+        if state in ("active", "activating", "reloading", "deactivating"):
+            return None
+        self.returncode = state
+        return self.returncode
+
+    def restart(self):
+        self.machine.run("systemctl", "restart", self.unit, check_status=True)
+
+    def kill(self):
+        self.machine.run("systemctl", "kill", "--kill-who=main", "-s", "SIGKILL", self.unit)
+
+    def terminate(self):
+        self.machine.run("systemctl", "stop", "--no-block", self.unit)
+
+    def wait(self, timeout=60):
+        wait_for(f"{self.unit} to stop", lambda: self.poll() is not None, timeout=timeout)
+
+
+def start_ticking_under_systemd(cluster, n):
+    """A checkpointed task writing n numbered lines, once it is writing: its process, its
+    companions and their cgroups, which must be in mesos_executors.slice in every
+    hierarchy that has one (the module's cgroup_placement=auto)."""
+    proc = cluster.execute_async("--name=long", "--checkpoint",
+                                 f"--command=i=0; while [ $i -lt {n} ]; do echo tick $i; i=$((i+1)); "
+                                 "[ $((i % 100)) -eq 0 ] && sleep 0.2; done; echo done")
+    wait_for("the task to be writing", lambda: len(cluster.journal.entries("MESSAGE=tick 200")) == 1, timeout=90)
+    before = set(cluster.companions())
+    check(before, "no companion of the task is running")
+    # The hierarchies the machine's systemd tracks: cgroup2, and in the hybrid layout also
+    # name=systemd (in the pure cgroup2 layout that line is the host's).
+    tracked = r"0::" if cluster.machine.UNIFIED else r"\d+:(name=systemd)?:"
+    cgroups = {pid: open(f"/proc/{pid}/cgroup").read() for pid in before}
+    outside = {pid: c for pid, c in cgroups.items()
+               if any("mesos_executors.slice" not in line for line in c.splitlines() if re.match(tracked, line))}
+    check(not outside, f"a companion is not in mesos_executors.slice in every systemd hierarchy: {outside}")
+    return proc, before
+
+
+def ticks_of(cluster):
+    es = cluster.journal.entries("TASK_ID=long", "STREAM=STDOUT")
+    return [field_bytes(e["MESSAGE"]) for e in es if field_bytes(e["MESSAGE"]).startswith(b"tick ")]
+
+
+def finished_output(proc):
+    proc.wait(240)
+    proc.log.seek(0)
+    out = proc.log.read().decode(errors="replace")
+    proc.log.close()
+    return out
+
+
+def case_systemctl_restart(cluster, tmp):
+    """The agent a unit of a real systemd with KillMode=process, as Mesos' packaging
+    writes it: `systemctl restart` of it mid-task (what a package upgrade or a
+    configuration change does). The task goes on, is recovered and finishes; every line
+    arrives once and in order; the companion exits with the task."""
+    n = 3000
+    proc, before = start_ticking_under_systemd(cluster, n)
+    cluster.agent.restart()
+    check(set(cluster.companions()) >= before, "a companion died with the agent's restart")
+    wait_for("the agent to re-register", lambda: cluster.agent_state().get("master_hostname"), timeout=60)
+    out = finished_output(proc)
+    check(Cluster._states(out).get("long") == "TASK_FINISHED", f"the task did not finish after the restart:\n{out}")
+    got = ticks_of(cluster)
+    check(got == [b"tick %d" % i for i in range(n)], f"{len(got)} of {n} ticks, in order: {got[:3]}…")
+    wait_for("the task's companion to exit", lambda: not (set(cluster.companions()) & before), timeout=30)
+    return f"{n} lines across systemctl restart of the agent's unit"
+
+
+def case_systemctl_restart_kills_executors(cluster, tmp):
+    """KillMode=control-group in the hybrid layout: Mesos moves executors to
+    mesos_executors.slice only in the v1 name=systemd hierarchy, but systemd tracks
+    processes in cgroup2 there, so `systemctl restart` kills the executor and its task
+    with the agent's unit (Mesos' doing, measured here with 1.11.0 and 1.12.0). The
+    companion, moved in both hierarchies, is not killed: every line the task wrote
+    before it died reaches journald and the sandbox, in order, and the companion exits
+    once the pipes close."""
+    n = 3000
+    proc, before = start_ticking_under_systemd(cluster, n)
+    cluster.agent.restart()
+    wait_for("the agent to re-register", lambda: cluster.agent_state().get("master_hostname"), timeout=60)
+    out = finished_output(proc)
+    state = Cluster._states(out).get("long")
+    check(state in ("TASK_FAILED", "TASK_LOST", "TASK_GONE", "TASK_FINISHED"), f"the task ended {state}:\n{out}")
+    wait_for("the task's companion to exit", lambda: not (set(cluster.companions()) & before), timeout=30)
+    got = ticks_of(cluster)
+    check(len(got) > 200 and got == [b"tick %d" % i for i in range(len(got))],
+          f"{len(got)} ticks, not 0 to the last one the task wrote in order: {got[:3]}…{got[-3:]}")
+    sandbox = cluster.executors(cluster.framework_id(out))[0]["directory"]
+    with open(os.path.join(sandbox, "stdout"), "rb") as f:
+        in_file = [line for line in f.read().split(b"\n") if line.startswith(b"tick ")]
+    check(in_file == got, f"the sandbox holds {len(in_file)} ticks, journald {len(got)}")
+    return f"the task ended {state} with the unit; its {len(got)} lines, in journald and the sandbox alike"
 
 
 def make_image_archive(registry, name):
@@ -1022,6 +1272,10 @@ CASES = {
     "prod_oom_task": (case_oom_task, {}, (), (), Production),
     "prod_kill_policy": (case_kill_policy, {}, (), (), Production),
     "prod_agent_restart": (case_agent_restart, {}, (), (), Production),
+    "systemd_restart": (case_systemctl_restart, {}, (), (), SystemdHost),
+    "systemd_unified_restart": (case_systemctl_restart, {}, (), (), SystemdHostUnified),
+    "systemd_restart_control_group": (case_systemctl_restart_kills_executors, {}, (), (),
+                                      SystemdHostKillingTheUnitsCgroup),
     "prod_tty_task": (case_tty_task, {}, (), (), Production),
     "prod_checked_pod": (case_checked_pod, {}, (), (), Production),
     "prod_prepare_time": (case_prepare_time, {}, (), (), Production),
@@ -1040,6 +1294,32 @@ def unavailable(opts):
     if not opts.module or not os.path.exists(opts.module):
         return "no Mesos installation: libmesos_journald.so was not built"
     return None
+
+
+NETNS_ENV = "MJ_E2E_NETNS"
+
+
+class OwnNetworkNamespace:
+    """Moves this process (its one thread, and so every process it starts) into a new
+    network namespace with only loopback up, named for `ip netns` so that nspawn can join
+    it; removed at exit. Not `ip netns exec`: that also remounts /sys, hiding the cgroup
+    hierarchies nspawn needs."""
+
+    def __init__(self, name):
+        self.name = name
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+        try:
+            if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+                raise OSError(ctypes.get_errno(), f"setns into network namespace {name}")
+        finally:
+            os.close(fd)
+        os.environ[NETNS_ENV] = name
+
+    def close(self):
+        subprocess.run(["ip", "netns", "delete", self.name], check=False)
 
 
 def main():
@@ -1076,6 +1356,7 @@ def main():
                 shutil.rmtree(tmp, ignore_errors=True)
     func, params, flags, wrapper, *extra = CASES[opts.case]
     needs, config_by_env, without_module = (extra + [None, False, False])[:3]
+    netns = OwnNetworkNamespace(f"mje2e{os.getpid()}") if getattr(needs, "NEEDS_NETNS", False) else None
     tmp = tempfile.mkdtemp(prefix=f"mj-mesos-{opts.case}-")
     os.chmod(tmp, 0o755)
     started = time.monotonic()
@@ -1083,9 +1364,10 @@ def main():
     helper = None
     try:
         if needs:
-            helper = needs(tmp)
+            helper = needs(tmp, opts)
             flags = (*flags, *helper.agent_flags())
-        cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env, without_module)
+        cluster = Cluster(opts, tmp, params, flags, wrapper, config_by_env, without_module,
+                          helper if isinstance(helper, SystemdHost) else None)
         if isinstance(helper, Production):
             helper.namespace = cluster.journal.name
         what = func(cluster, tmp)
@@ -1105,6 +1387,8 @@ def main():
             cluster.close()
         if helper:
             helper.close()
+        if netns:
+            netns.close()
         if not opts.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
