@@ -144,7 +144,7 @@ class JournalNamespace:
         self.proc.terminate()
         self.proc.wait(10)
         self.log.close()
-        for path in (self.conf,):
+        for path in (self.conf, self.log.name):
             if os.path.exists(path):
                 os.remove(path)
         for d in (f"/run/systemd/journal.{self.name}", f"/run/log/journal/{machine_id()}.{self.name}",
@@ -167,44 +167,51 @@ class Cluster:
         for k in list(self.env):
             if k.startswith("MESOS_") or k.startswith("LIBPROCESS_") and k != "LIBPROCESS_IP":
                 del self.env[k]
-        self.journal = (machine.journal(f"mjmesos{os.getpid()}") if machine else
-                        JournalNamespace(f"mjmesos{os.getpid()}"))
-        self.master_port = free_port()
-        self.agent_port = free_port()
-        params = {"namespace": self.journal.name, "companion_path": opts.companion}
-        params.update(module_params or {})
-        # config_by_env: as the Debian package's drop-in does it, MESOS_MODULES_DIR and
-        # MESOS_CONTAINER_LOGGER in the agent's environment and the module file in a
-        # modules directory, instead of --modules and --container_logger.
-        os.makedirs(os.path.join(tmp, "modules.d"))
-        self.modules_file = os.path.join(tmp, "modules.d", "mesos-journald.json")
-        with open(self.modules_file, "w") as f:
-            json.dump({"libraries": [{"file": opts.module, "modules": [{
-                "name": MODULE_NAME,
-                "parameters": [{"key": k, "value": v} for k, v in params.items()]}]}]}, f)
-        self.master = self._start("master", [
-            os.path.join(opts.mesos_root, "sbin", "mesos-master"), "--ip=127.0.0.1",
-            f"--port={self.master_port}", f"--work_dir={tmp}/master", "--registry=in_memory",
-            "--hostname=127.0.0.1"])
-        self.agent_args = [
-            *agent_wrapper, os.path.join(opts.mesos_root, "sbin", "mesos-agent"), f"--master=127.0.0.1:{self.master_port}",
-            "--ip=127.0.0.1", f"--port={self.agent_port}", "--hostname=127.0.0.1", f"--work_dir={tmp}/agent",
-            f"--runtime_dir={tmp}/agent-runtime", f"--fetcher_cache_dir={tmp}/fetch",
-            "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
-            "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
-            *(() if config_by_env or without_module else
-              (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
-            "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
-        # A case's flag replaces the default of the same name (the agent refuses a flag
-        # twice; --no-X is X).
-        name = lambda flag: flag.split("=", 1)[0].replace("--no-", "--", 1)
-        names = {name(f) for f in agent_flags}
-        self.agent_args = [a for a in self.agent_args if name(a) not in names] + list(agent_flags)
-        self.agent_env = dict(self.env)
-        if config_by_env:
-            self.agent_env.update(MESOS_MODULES_DIR=os.path.join(tmp, "modules.d"), MESOS_CONTAINER_LOGGER=MODULE_NAME)
-        self.agent = None
-        self.start_agent()
+        self.journal = self.master = self.agent = None
+        self.asyncs = []  # execute_async()'s mesos-execute processes, ended by close()
+        # What started before a failure here is stopped again: the case runner gets no
+        # cluster to close.
+        try:
+            self.journal = (machine.journal(f"mjmesos{os.getpid()}") if machine else
+                            JournalNamespace(f"mjmesos{os.getpid()}"))
+            self.master_port = free_port()
+            self.agent_port = free_port()
+            params = {"namespace": self.journal.name, "companion_path": opts.companion}
+            params.update(module_params or {})
+            # config_by_env: as the Debian package's drop-in does it, MESOS_MODULES_DIR and
+            # MESOS_CONTAINER_LOGGER in the agent's environment and the module file in a
+            # modules directory, instead of --modules and --container_logger.
+            os.makedirs(os.path.join(tmp, "modules.d"))
+            self.modules_file = os.path.join(tmp, "modules.d", "mesos-journald.json")
+            with open(self.modules_file, "w") as f:
+                json.dump({"libraries": [{"file": opts.module, "modules": [{
+                    "name": MODULE_NAME,
+                    "parameters": [{"key": k, "value": v} for k, v in params.items()]}]}]}, f)
+            self.master = self._start("master", [
+                os.path.join(opts.mesos_root, "sbin", "mesos-master"), "--ip=127.0.0.1",
+                f"--port={self.master_port}", f"--work_dir={tmp}/master", "--registry=in_memory",
+                "--hostname=127.0.0.1"])
+            self.agent_args = [
+                *agent_wrapper, os.path.join(opts.mesos_root, "sbin", "mesos-agent"), f"--master=127.0.0.1:{self.master_port}",
+                "--ip=127.0.0.1", f"--port={self.agent_port}", "--hostname=127.0.0.1", f"--work_dir={tmp}/agent",
+                f"--runtime_dir={tmp}/agent-runtime", f"--fetcher_cache_dir={tmp}/fetch",
+                "--no-systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem",
+                "--containerizers=mesos", f"--launcher_dir={opts.mesos_root}/libexec/mesos",
+                *(() if config_by_env or without_module else
+                  (f"--modules=file://{self.modules_file}", f"--container_logger={MODULE_NAME}")),
+                "--resources=cpus:8;mem:8192;disk:8192;ports:[31000-32000]", "--executor_registration_timeout=2mins"]
+            # A case's flag replaces the default of the same name (the agent refuses a flag
+            # twice; --no-X is X).
+            name = lambda flag: flag.split("=", 1)[0].replace("--no-", "--", 1)
+            names = {name(f) for f in agent_flags}
+            self.agent_args = [a for a in self.agent_args if name(a) not in names] + list(agent_flags)
+            self.agent_env = dict(self.env)
+            if config_by_env:
+                self.agent_env.update(MESOS_MODULES_DIR=os.path.join(tmp, "modules.d"), MESOS_CONTAINER_LOGGER=MODULE_NAME)
+            self.start_agent()
+        except BaseException:
+            self.close()
+            raise
 
     def _start(self, name, argv, env=None):
         log = open(os.path.join(self.tmp, f"{name}.log"), "ab")
@@ -278,6 +285,7 @@ class Cluster:
         log = open(os.path.join(self.tmp, f"execute-{time.monotonic_ns()}.log"), "w+b")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         proc.log = log
+        self.asyncs.append(proc)
         return proc
 
     @staticmethod
@@ -306,6 +314,13 @@ class Cluster:
         return companions(self.journal.name)
 
     def close(self):
+        for proc in self.asyncs:  # a case that failed may leave its framework running
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.log.close()
+        if not self.journal:
+            return
         # Containers outlive their task's terminal status for a moment (the executor
         # still writes its last lines). Their companions must deliver those before the
         # journal namespace goes, or they wait for it forever.
@@ -638,14 +653,18 @@ class PrivateDocker:
             [dockerd, f"--data-root={self.root}/data", f"--exec-root={self.root}/exec", f"--pidfile={self.root}/pid",
              f"--host=unix://{self.socket}", "--bridge=none", "--iptables=false", "--ip6tables=false"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for("dockerd", lambda: self.cli("info").returncode == 0, timeout=60)
-        rootfs = subprocess.run([os.path.join(REPO, "scripts", "systemd-rootfs.sh")], capture_output=True, text=True)
-        check(rootfs.returncode == 0, f"no Debian rootfs for the image: {rootfs.stderr}")
-        tar = subprocess.Popen(["tar", "-C", rootfs.stdout.strip(), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run([docker, "-H", f"unix://{self.socket}", "import", "-", self.IMAGE], stdin=tar.stdout,
-                                  capture_output=True)
-        tar.stdout.close()
-        check(tar.wait() == 0 and imported.returncode == 0, f"docker import failed: {imported.stderr!r}")
+        try:
+            wait_for("dockerd", lambda: self.cli("info").returncode == 0, timeout=60)
+            rootfs = subprocess.run([os.path.join(REPO, "scripts", "systemd-rootfs.sh")], capture_output=True, text=True)
+            check(rootfs.returncode == 0, f"no Debian rootfs for the image: {rootfs.stderr}")
+            tar = subprocess.Popen(["tar", "-C", rootfs.stdout.strip(), "-c", "."], stdout=subprocess.PIPE)
+            imported = subprocess.run([docker, "-H", f"unix://{self.socket}", "import", "-", self.IMAGE],
+                                      stdin=tar.stdout, capture_output=True)
+            tar.stdout.close()
+            check(tar.wait() == 0 and imported.returncode == 0, f"docker import failed: {imported.stderr!r}")
+        except BaseException:
+            self.close()  # the case runner gets no helper to close
+            raise
 
     def cli(self, *args):
         return subprocess.run([self.docker, "-H", f"unix://{self.socket}", *args], capture_output=True)
@@ -814,9 +833,13 @@ class SystemdHost:
             check(self.proc.poll() is None, f"systemd-nspawn exited {self.proc.returncode}")
             children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
             return int(children[0]) if children else None
-        self.leader = wait_for("the machine's PID 1", leader, timeout=30, interval=0.02)
-        wait_for("the machine's systemd to be running", lambda: self.run(
-            "systemctl", "is-system-running", "--wait").stdout.strip() in ("running", "degraded"), timeout=60)
+        try:
+            self.leader = wait_for("the machine's PID 1", leader, timeout=30, interval=0.02)
+            wait_for("the machine's systemd to be running", lambda: self.run(
+                "systemctl", "is-system-running", "--wait").stdout.strip() in ("running", "degraded"), timeout=60)
+        except BaseException:
+            self.close()  # the case runner gets no helper to close
+            raise
 
     def run(self, *argv, check_status=False):
         r = subprocess.run(["nsenter", "-t", str(self.leader), "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w", "--",
