@@ -171,7 +171,15 @@ TEST_F(CompanionTest, JournaldKilledMidStreamEveryLineArrivesExactlyOnceInOrder)
   pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}}, err_log);
   ::close(in[0]);
   // The task keeps writing until both kills are over, so that the companion is always
-  // in the middle of the stream when journald dies.
+  // in the middle of the stream when journald dies. Paced, so that the stream does not
+  // outgrow the test's reading of the journal: under the sanitizers that reading is
+  // slow, and at the unsanitized pace the writer had written 3 to 5 million lines
+  // before the second kill, and the test timed out.
+#ifdef MJ_SANITIZED
+  constexpr int kLinesPerPause = 10;  // about 5,000 lines a second
+#else
+  constexpr int kLinesPerPause = 500;
+#endif
   std::atomic<bool> stop{false};
   std::atomic<int> written{0};
   std::thread writer([&] {
@@ -179,7 +187,7 @@ TEST_F(CompanionTest, JournaldKilledMidStreamEveryLineArrivesExactlyOnceInOrder)
       std::string l = "n" + std::to_string(i) + "\n";
       if (::write(in[1], l.data(), l.size()) != static_cast<ssize_t>(l.size())) break;
       written = i + 1;
-      if (i % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (i % kLinesPerPause == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   });
   struct Joiner {
