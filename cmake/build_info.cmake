@@ -1,8 +1,15 @@
 # Run at build time (cmake -P), not configure time, so that --version names the commit
 # the binaries were really built from, not the one CMake last configured at.
 #   -DSOURCE_DIR=<repo> -DOUTPUT=<build_info.cpp> -DVERSION=<x.y.z> [-DCOMMIT=<fallback>]
+# The commit, first found of:
+#   1. git, in a checkout (SOURCE_DIR/.git): the hash, "-dirty" when the tree has changes;
+#   2. cmake/archive_commit.txt, in a tree made by `git archive` (release tarballs): git
+#      wrote the archived commit's hash there (export-subst, .gitattributes). In a
+#      checkout or a copy of one it still holds the placeholder, never taken as a commit;
+#   3. COMMIT (-DMJ_GIT_COMMIT=...), else "unknown".
+# tests/packaging/build_info_test.sh checks 1 and 2 and that a placeholder is ignored.
 # The file is rewritten only when its text changes: nothing relinks otherwise.
-set(commit "${COMMIT}")
+set(commit "")
 find_package(Git QUIET)
 if(GIT_FOUND AND EXISTS "${SOURCE_DIR}/.git")
   # --match of a pattern no tag has: always the hash, "-dirty" when the tree has changes.
@@ -12,6 +19,18 @@ if(GIT_FOUND AND EXISTS "${SOURCE_DIR}/.git")
   if(rc EQUAL 0 AND described)
     set(commit "${described}")
   endif()
+endif()
+if(NOT commit AND EXISTS "${SOURCE_DIR}/cmake/archive_commit.txt")
+  file(READ "${SOURCE_DIR}/cmake/archive_commit.txt" archived)
+  string(STRIP "${archived}" archived)
+  string(LENGTH "${archived}" archived_length)
+  # A full SHA-1 (40) or SHA-256 (64) hash in lower-case hex; "$Format:%H$" is not one.
+  if(archived MATCHES "^[0-9a-f]+$" AND (archived_length EQUAL 40 OR archived_length EQUAL 64))
+    string(SUBSTRING "${archived}" 0 12 commit)
+  endif()
+endif()
+if(NOT commit)
+  set(commit "${COMMIT}")
 endif()
 if(NOT commit)
   set(commit "unknown")

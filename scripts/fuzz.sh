@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:-30}
 build_dir=${BUILD_DIR:-build-fuzz}
+# Relative to the repository root, or absolute.
+[[ $build_dir == /* ]] || build_dir=$root/$build_dir
 jobs=${JOBS:-2}
 all_targets="fuzz_line_framer fuzz_entry_encoder fuzz_fields_file fuzz_logger_config fuzz_container_metadata fuzz_rotating_file"
 targets=${FUZZ_TARGETS:-$all_targets}
@@ -53,7 +55,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 failed=()
 min_fresh=${FUZZ_MIN_FRESH:-1000}
 for t in $targets; do
-  bin=$root/$build_dir/fuzz/$t
+  bin=$build_dir/fuzz/$t
   seeds=$root/fuzz/corpus/$t
   mkdir -p "$work/$t" "$seeds"
   dict=()

@@ -19,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build_dir=${BUILD_DIR:-build-asan}
+# Relative to the repository root, or absolute.
+[[ $build_dir == /* ]] || build_dir=$root/$build_dir
 jobs=${JOBS:-2}
 
 start=$(date +%s)
@@ -39,7 +41,7 @@ cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1
 cmake --build "$build_dir" -j "$jobs"
 built=$(date +%s)
 
-reports=$root/$build_dir/sanitizer-reports
+reports=$build_dir/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
 # The companion may drop privileges to another user before it exits: let it write here.
