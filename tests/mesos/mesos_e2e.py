@@ -332,12 +332,7 @@ class Cluster:
             os.kill(pid, signal.SIGKILL)
         for proc in (self.agent, self.master):
             if proc and proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc, 20)
             if proc:
                 proc.log.close()
         self.journal.close()
@@ -675,17 +670,22 @@ class PrivateDocker:
     def close(self):
         for c in self.cli("ps", "-aq").stdout.split():
             self.cli("rm", "-f", c.decode())
-        self.proc.terminate()
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 30)
         self.log.close()
         # What the daemon mounted below its roots (its network namespace, layers) and
         # left behind.
         unmount_below(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def stop_process(proc, timeout):
+    """SIGTERM, and SIGKILL if it is still there after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def unmount_below(path):
@@ -857,12 +857,7 @@ class SystemdHost:
         return ("--systemd_enable_support", "--launcher=posix", "--isolation=posix/cpu,posix/mem")
 
     def close(self):
-        self.proc.terminate()  # nspawn powers the machine off
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 30)  # on SIGTERM nspawn powers the machine off
         self.console.close()
 
 
@@ -941,7 +936,10 @@ class MachineService:
         self.machine.run("systemctl", "stop", "--no-block", self.unit)
 
     def wait(self, timeout=60):
-        wait_for(f"{self.unit} to stop", lambda: self.poll() is not None, timeout=timeout)
+        try:
+            wait_for(f"{self.unit} to stop", lambda: self.poll() is not None, timeout=timeout)
+        except Failure:
+            raise subprocess.TimeoutExpired(self.unit, timeout)  # as Popen.wait() does
 
 
 def start_ticking_under_systemd(cluster, n):
