@@ -5,7 +5,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <string_view>
 
 #include "core/base/shared_library.h"
 #include "core/base/wait_control.h"
@@ -29,8 +28,6 @@ struct SdJournalApi {
   decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
   decltype(&::sd_journal_has_runtime_files) has_runtime_files = nullptr;
   decltype(&::sd_journal_has_persistent_files) has_persistent_files = nullptr;
-  decltype(&::sd_journal_flush_matches) flush_matches = nullptr;
-  decltype(&::sd_journal_get_data) get_data = nullptr;
   bool loaded = false;
 
   Status load() {
@@ -44,8 +41,7 @@ struct SdJournalApi {
               lib.resolve(test_cursor, "sd_journal_test_cursor") && lib.resolve(get_cursor, "sd_journal_get_cursor") &&
               lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec") &&
               lib.resolve(has_runtime_files, "sd_journal_has_runtime_files") &&
-              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files") &&
-              lib.resolve(flush_matches, "sd_journal_flush_matches") && lib.resolve(get_data, "sd_journal_get_data");
+              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
     return Status::success();
@@ -127,42 +123,7 @@ Result<std::uint64_t> StoredEntryCounter::count() {
     ::free(c);
     counted_ = n;
   }
-  if (Status s = find_unindexed(j.get(), pid, boot_match); !s) return s.error();
-  return n + unindexed_.size();
-}
-
-// journald links an entry into its file's list of entries first and into the index of
-// each of its field values after (journal_file_link_entry()). Killed in between, or out
-// of room for an index array (-E2BIG, which it skips), it leaves an entry that every
-// reader without a match finds, but a match on _PID may not: counted short, that entry
-// would be sent again and stored twice. Such an entry can only come after the last one
-// the match found, so that tail is read again without matches.
-Status StoredEntryCounter::find_unindexed(::sd_journal* j, const std::string& pid, const std::string& boot) {
-  const SdJournalApi& sd = *api_;
-  sd.flush_matches(j);
-  int r = cursor_.empty() ? sd.seek_realtime_usec(j, since_usec_ > 10000000 ? since_usec_ - 10000000 : 0)
-                          : sd.seek_cursor(j, cursor_.c_str());
-  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
-  auto has = [&](const std::string& match) {
-    const void* data = nullptr;
-    std::size_t size = 0;
-    std::string name = match.substr(0, match.find('='));
-    return sd.get_data(j, name.c_str(), &data, &size) >= 0 &&
-           std::string_view(static_cast<const char*>(data), size) == match;
-  };
-  while ((r = sd.next(j)) > 0) {
-    if (!cursor_.empty() && sd.test_cursor(j, cursor_.c_str()) > 0) continue;  // found by the match
-    if (!has(pid) || !has(boot)) continue;
-    std::uint64_t usec = 0;
-    if (sd.get_realtime_usec(j, &usec) >= 0 && usec + 10000000 < since_usec_) continue;
-    char* c = nullptr;
-    if (sd.get_cursor(j, &c) >= 0 && c) {
-      unindexed_.insert(c);
-      ::free(c);
-    }
-  }
-  if (r < 0) return Error::from_errno("cannot read the journal", -r);
-  return Status::success();
+  return n;
 }
 
 }  // namespace mj

@@ -5,12 +5,9 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "core/base/result.h"
-
-struct sd_journal;
 
 namespace mj {
 
@@ -30,13 +27,10 @@ class StoredEntryCounter {
   Result<std::uint64_t> count();
 
  private:
-  Status find_unindexed(::sd_journal* j, const std::string& pid_match, const std::string& boot_match);
-
   std::string namespace_;
   std::uint64_t since_usec_;
-  std::string cursor_;             // the last entry the match on _PID and _BOOT_ID found
-  std::uint64_t counted_ = 0;      // entries the match found up to cursor_
-  std::set<std::string> unindexed_;  // cursors of entries of ours the match cannot find
+  std::string cursor_;
+  std::uint64_t counted_ = 0;
   std::unique_ptr<SdJournalApi> api_;
 };
 
