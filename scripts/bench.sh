@@ -20,6 +20,10 @@ bench_prepare bench.sh
 if ! command -v gnuplot >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
 fi
+# perf counts the senders' and journald's system calls (bench/driver/counts.py).
+if ! command -v perf >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
+fi
 
 # journald's datagram queue holds net.unix.max_dgram_qlen entries. systemd as PID 1 sets
 # it to 512 (sysctl.d/50-default.conf); a host without systemd keeps the kernel's 10,

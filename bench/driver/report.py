@@ -139,6 +139,19 @@ def same_work_growth(res, c, k):
     return cpu_growth(res, c, k, [x for x in res.get("scale_ref", []) if x["reference_for"] == k])
 
 
+def count_growth(res, c, k):
+    """c's system calls per line with k containers (100 B steady) ÷ one container of as
+    many lines, from the counted pass; None when not counted."""
+    per = {}
+    for r in res.get("counts") or []:
+        if (r["contender"], r["size"], r["mode"]) == (c, 100, "steady") and r.get("sender_counts"):
+            per[(r["containers"], r["count"])] = r["sender_counts"]["syscalls_per_line"]
+    mine = [(n, v) for (kk, n), v in per.items() if kk == k]
+    if not mine or (1, mine[0][0]) not in per:
+        return None
+    return mine[0][1] / per[(1, mine[0][0])]
+
+
 def scaling_table(res):
     """Cost as containers grow: 100 B steady writers, 1, 20 and 100 containers."""
     rows = res["throughput"]
@@ -169,6 +182,35 @@ def scaling_table(res):
         out.append(f"Start-up + exit, CPU per sender (senders of one line each, median): native baseline "
                    f"{st['native'] / 1000:.2f} ms, companion {st['pipe'] / 1000:.2f} ms, with sandbox files "
                    f"{st['pipe+files'] / 1000:.2f} ms.")
+    return "\n".join(out)
+
+
+def counts_table(res):
+    """The untimed counted pass (counts.py): per line, what the senders and journald did."""
+    rows = res.get("counts") or []
+    if not rows:
+        return f"Not measured: {res.get('counts_skipped', 'an older run')}."
+    out = ["| contender | line size | writer | containers | lines per container | sender syscalls | reads | "
+           "lines per `sendmmsg()` | single `sendmsg()` | queue full (`EAGAIN`) | sleeps (wake-ups) | "
+           "preemptions | journald syscalls | journald sleeps |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def n(x, digits=4):
+        return "–" if x is None else f"{x:.{digits}f}"
+
+    order = {c: i for i, c in enumerate(list(LABELS))}
+    for r in sorted(rows, key=lambda r: (order.get(r["contender"], 99), r["size"], r["mode"], r["containers"],
+                                         -r["count"])):
+        sc, jc = r.get("sender_counts") or {}, r.get("journald_counts") or {}
+        full = None
+        if sc:
+            full = sc.get("sendmmsg_eagain_per_line", 0) + sc.get("sendmsg_eagain_per_line", 0)
+        out.append(f"| {LABELS.get(r['contender'], r['contender'])} | {r['size']:,} | {r['mode']} | "
+                   f"{r['containers']} | {r['count']:,} | {n(sc.get('syscalls_per_line'))} | "
+                   f"{n(sc.get('read_per_line'))} | {n(sc.get('lines_per_sendmmsg'), 1)} | "
+                   f"{n(sc.get('sendmsg_per_line'))} | {n(full)} | "
+                   f"{n(r['sender_vcsw_per_line'] if sc else None)} | {n(r['sender_ivcsw_per_line'] if sc else None)} | "
+                   f"{n(jc.get('syscalls_per_line'), 3)} | {n(r.get('journald_vcsw_per_line'))} |")
     return "\n".join(out)
 
 
@@ -206,7 +248,7 @@ def namespaces_table(res):
 
 def lever_table(res):
     rows = res["lever"]
-    out = ["| fields per entry | lines/s | journald µs/line | companion µs/line |", "|---|---:|---:|---:|"]
+    out = ["| fields per entry, journald setting | lines/s | journald µs/line | companion µs/line |", "|---|---:|---:|---:|"]
     for v in dict.fromkeys(r["variant"] for r in rows):
         sel = [r for r in rows if r["variant"] == v]
         out.append(f"| {v} | {spread([r['lines_per_s'] for r in sel])} | {spread([r['journald_us_per_line'] for r in sel], 1)} | "
@@ -289,7 +331,7 @@ def case_name(case):
 
 
 def verdicts(res):
-    """The targets (issues 5 and 15) as (target, measured, met), each from ratios of the
+    """The targets (issues 5, 15 and 24) as (target, measured, met), each from ratios of the
     same run; a target that could not be measured is left out."""
     rows = res["throughput"]
     t = []
@@ -310,11 +352,15 @@ def verdicts(res):
     if m is not None:
         t.append(("companion CPU/line ≤ 0.3 × the native baseline sender's, worst of steady/bursty × 1/20 "
                   "containers (100 B)", f"{m:.2f} × ({min(rs):.2f}–{max(rs):.2f}; {case_name(case)})", m <= 0.3))
-    for k in (20, 100):
+    for k, bound in ((20, 1.5), (100, 2.0)):
         grow = same_work_growth(res, "pipe", k)
         if grow:
-            t.append((f"companion CPU/line with {k} containers ≤ 1.5 × one container of as many lines "
-                      "(100 B steady)", f"{med(grow):.2f} × ({min(grow):.2f}–{max(grow):.2f})", med(grow) <= 1.5))
+            t.append((f"companion CPU/line with {k} containers ≤ {bound} × one container of as many lines "
+                      "(100 B steady)", f"{med(grow):.2f} × ({min(grow):.2f}–{max(grow):.2f})", med(grow) <= bound))
+        counted = count_growth(res, "pipe", k)
+        if counted is not None:
+            t.append((f"… its system calls per line with {k} containers ≤ {bound} × one container of as many lines "
+                      "(counted pass)", f"{counted:.2f} ×", counted <= bound))
     st = [r["companion_us_per_line"] / r["journald_us_per_line"] for r in res.get("transport", [])
           if r["transport"] == "stream" and r.get("companion_us_per_line", -1) >= 0]
     if st:
@@ -326,8 +372,8 @@ def verdicts(res):
     fr = [(med(rs), rs, s) for rs, s in fr if rs]
     if fr:
         worst, rs, size = min(fr)
-        t.append(("(5) ≥ 0.8 × cat > file (worst line size)",
-                  f"{worst:.2f} × ({min(rs):.2f}–{max(rs):.2f}; {size} B)", worst >= 0.8))
+        t.append(("(5) ≥ 0.9 × cat > file (worst line size)",
+                  f"{worst:.2f} × ({min(rs):.2f}–{max(rs):.2f}; {size} B)", worst >= 0.9))
     idle = [m for m in res["memory"] if m["lines"] == 1]
     if idle:
         priv = max(m["idle_private_kib"] for m in idle)
@@ -476,7 +522,8 @@ def write(res, out_md):
         scaling=scaling_table(res), stability=stability(res, out_md), seed=res.get("seed", "–"),
         qlen=res.get("dgram_qlen", "512 (not recorded)"), dcos=dcos_note(res), reopened=reopen_note(res),
         namespaces=namespaces_table(res), lever=lever_table(res), memory=memory_table(res),
-        transport=transport_table(res),
+        transport=transport_table(res), counts=counts_table(res),
+        startup_syscalls=fmt((res.get("counts_startup") or {}).get("pipe")),
         spawn_pipe=spawn["pipe"]["median_us"] / 1000, spawn_pipe_p90=spawn["pipe"]["p90_us"] / 1000,
         spawn_native=spawn["native"]["median_us"] / 1000, spawn_n=len(spawn["pipe"]["samples_us"]),
         spawn_pipe_probe=spawn["pipe-probe"]["median_us"] / 1000,

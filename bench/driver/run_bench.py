@@ -12,6 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import counts  # noqa: E402
 from contenders import MESOS_FIELDS, Load, Tools, journal_contenders, run_load  # noqa: E402
 from journald import Journald  # noqa: E402
 import probes  # noqa: E402
@@ -41,7 +42,7 @@ class Bench:
         self.seq = 0
         self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
         self.rng = random.Random(args.seed)
-        self.results = {"throughput": [], "scale_ref": [], "files": [], "namespaces": [], "lever": [], "memory": [],
+        self.results = {"throughput": [], "scale_ref": [], "counts": [], "files": [], "namespaces": [], "lever": [], "memory": [],
                         "spawn": {}, "micro": [], "load": [], "transport": [], "startup": {},
                         "seed": args.seed, "dgram_qlen": dgram_qlen(),
                         "dcos": self.tools.dcos and os.path.basename(self.tools.dcos)}
@@ -54,37 +55,42 @@ class Bench:
         self.results["load"].append({"when": what, "loadavg": loadavg(), "t": time.time()})
         print(f"[bench] {what}: load {loadavg()}", flush=True)
 
-    def measure(self, load, journalds, verify=False):
-        return run_load(self.tools, load, journalds, self.run_id(), self.workdir, verify)
+    def measure(self, load, journalds, verify=False, counted=False):
+        return run_load(self.tools, load, journalds, self.run_id(), self.workdir, verify, counted)
 
-    def fresh(self, n=1):
+    def fresh(self, n=1, config=""):
         """n journald namespace instances of their own for one measured run: journald's
         CPU per entry grows and jumps as its journal files fill, so a journald shared by
-        the contenders of a repetition favoured whichever ran on a fresh file."""
+        the contenders of a repetition favoured whichever ran on a fresh file. config:
+        journald.conf lines beyond the benchmark's own."""
         js = []
         try:
             for i in range(n):
-                js.append(Journald(f"{self.tag}-j{self.seq}-{i}"))
+                js.append(Journald(f"{self.tag}-j{self.seq}-{i}", config))
         except BaseException:
             for j in js:
                 j.close()
             raise
         return js
 
-    def measure_fresh(self, load, n=1, verify=False):
-        js = self.fresh(n)
+    def measure_fresh(self, load, n=1, verify=False, counted=False, config=""):
+        js = self.fresh(n, config)
         try:
-            return self.measure(load, js, verify)
+            return self.measure(load, js, verify, counted)
         finally:
             for j in js:
                 j.close()
+
+    @staticmethod
+    def throughput_cases():
+        return [(s, "steady", 1) for s in SIZES] + [(100, "bursty", 1)] + \
+            [(100, mode, k) for k in SCALE for mode in ("steady", "bursty") if (k, mode) != (100, "bursty")]
 
     def throughput(self):
         """The contenders against journald, each run on a fresh journald, in an order
         shuffled anew for every case of every repetition (seeded: --seed)."""
         quick = self.args.quick
-        cases = [(s, "steady", 1) for s in SIZES] + [(100, "bursty", 1)] + \
-            [(100, mode, k) for k in SCALE for mode in ("steady", "bursty") if (k, mode) != (100, "bursty")]
+        cases = self.throughput_cases()
         for rep in range(self.args.runs):
             self.note_load(f"throughput repetition {rep + 1}/{self.args.runs}")
             for size, mode, k in cases:
@@ -101,6 +107,40 @@ class Bench:
                     if r["entries"] is not None and r["entries"] < r["lines"]:
                         raise RuntimeError(f"{c}: {r['lines'] - r['entries']} lines missing from the journal")
             self.scale_references(rep)
+
+    def counts(self):
+        """One more, untimed, pass over the throughput cases and the single-container
+        references of the scale rows, counting system calls (counts.py)."""
+        if not counts.available():
+            self.results["counts_skipped"] = "perf or /sys/kernel/tracing is missing"
+            print("  counts skipped: perf or /sys/kernel/tracing is missing", flush=True)
+            return
+        self.note_load("counts")
+        quick = self.args.quick
+        cases = [(size, mode, k, lines_for(size, quick) // k) for size, mode, k in self.throughput_cases()]
+        cases += [(100, "steady", 1, lines_for(100, quick) // k) for k in SCALE]  # the references
+        runs = [(c, size, mode, k, count, True) for size, mode, k, count in cases for c in journal_contenders(self.tools)]
+        runs += [(c, size, "steady", 1, lines_for(size, quick) * (5 if size >= 16384 else 10), False)
+                 for size in SIZES for c in ("pipe-nojournal", "cat")]  # as files() runs them
+        for c, size, mode, k, count, journal in runs:
+            load = Load(c, size, mode, k, count)
+            r = self.measure_fresh(load, counted=True) if journal else self.measure(load, [], counted=True)
+            r.update(contender=c, size=size, mode=mode, containers=k, count=count)
+            self.results["counts"].append(r)
+            sc, jc = r["sender_counts"] or {}, r["journald_counts"] or {}
+            full = sc.get("sendmmsg_eagain_per_line", 0) + sc.get("sendmsg_eagain_per_line", 0)
+            print(f"  counts {c:14} {size:6} B {mode:6} x{k:<3} {count:7} lines each: sender "
+                  f"{sc.get('syscalls_per_line', 0):.4f} syscalls, {r['sender_vcsw_per_line']:.4f} sleeps, "
+                  f"{r['sender_ivcsw_per_line']:.4f} preemptions, {full:.4f} queue full, "
+                  f"{sc.get('lines_per_sendmmsg') or 0:.1f} lines/sendmmsg; journald "
+                  f"{jc.get('syscalls_per_line', 0):.3f} syscalls, {r['journald_vcsw_per_line'] or 0:.4f} sleeps "
+                  "(per line)", flush=True)
+        # Start-up and exit alone: 20 senders of one line each, system calls per sender.
+        self.results["counts_startup"] = {}
+        for c in ("native", "pipe"):
+            r = self.measure_fresh(Load(c, 100, "steady", 20, 1), counted=True)
+            self.results["counts_startup"][c] = r["sender_counts"]["syscalls_per_line"]
+        print(f"  counts start-up + exit: {self.results['counts_startup']} system calls per sender", flush=True)
 
     def scale_references(self, rep):
         """For the cost-as-containers-grow rows: one container of as many lines as each of
@@ -163,16 +203,21 @@ class Bench:
                 print(f"  {n} namespace(s): {r['lines_per_s']:9.0f} lines/s", flush=True)
 
     def lever(self):
-        """journald's CPU per line against the constant fields each entry carries."""
+        """journald's CPU per line against the constant fields each entry carries, and
+        against its forwarding of every entry to a syslog socket (ForwardToSyslog=, yes in
+        Debian's journald: two failed sendmsg() per entry where no syslog daemon listens,
+        as here)."""
         labels = [f"LABEL_{i:02d}=value-of-label-{i:02d}" for i in range(20)]
-        variants = {"4 fields (no --field)": [], "10 fields (Mesos ids)": MESOS_FIELDS,
-                    "30 fields (ids + 20 labels)": MESOS_FIELDS + labels}
+        variants = {"4 fields (no --field)": ([], ""), "10 fields (Mesos ids)": (MESOS_FIELDS, ""),
+                    "30 fields (ids + 20 labels)": (MESOS_FIELDS + labels, ""),
+                    "10 fields, ForwardToSyslog=no": (MESOS_FIELDS, "ForwardToSyslog=no\n")}
         count = lines_for(100, self.args.quick)
         for rep in range(self.args.runs):
             order = list(variants)
             self.rng.shuffle(order)
             for name in order:
-                r = self.measure_fresh(Load("pipe", 100, "steady", 1, count, variants[name]))
+                fields, config = variants[name]
+                r = self.measure_fresh(Load("pipe", 100, "steady", 1, count, fields), config=config)
                 r.update(variant=name, rep=rep)
                 self.results["lever"].append(r)
                 print(f"  {name:28} {r['lines_per_s']:9.0f} lines/s journald {r['journald_us_per_line']:.2f} us/line",
@@ -223,6 +268,7 @@ class Bench:
             print(f"[bench] seed {self.args.seed} (--seed {self.args.seed} repeats this order); "
                   f"net.unix.max_dgram_qlen={self.results['dgram_qlen']}", flush=True)
             self.throughput()
+            self.counts()
             self.startup()
             self.lever()
             self.probes()
