@@ -20,10 +20,12 @@ bench_prepare bench.sh
 if ! command -v gnuplot >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
 fi
-# perf counts the senders' and journald's system calls (bench/driver/counts.py).
+# perf counts the senders' and journald's system calls (bench/driver/counts.py) on the
+# kernel's syscall tracepoints, which need tracefs (systemd mounts it at boot).
 if ! command -v perf >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
 fi
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 
 # journald's datagram queue holds net.unix.max_dgram_qlen entries. systemd as PID 1 sets
 # it to 512 (sysctl.d/50-default.conf); a host without systemd keeps the kernel's 10,
