@@ -1,6 +1,7 @@
 # Sourced by scripts/bench.sh: it needs root (private journald namespace instances), the
-# build dependencies, gnuplot (the page's chart), perf (the counts group), systemd-journal-remote and stunnel4
-# (the collector and latency groups), and a Release build in $build_dir.
+# build dependencies, gnuplot (the page's chart), perf (the counts group),
+# systemd-journal-remote and stunnel4 (the collector and latency groups), iproute2, and a
+# Release build in $build_dir.
 #
 #   bench_prepare SCRIPT [cmake --build arguments, e.g. --target X]
 bench_prepare() {
@@ -17,6 +18,7 @@ bench_prepare() {
     missing+=(systemd-journal-remote)
   command -v stunnel4 >/dev/null || missing+=(stunnel4)
   command -v perf >/dev/null || missing+=(linux-perf) # the counts group
+  command -v ip >/dev/null || missing+=(iproute2) # loopback up in bench.sh's network namespace
   if [ ${#missing[@]} -gt 0 ]; then
     echo "$script: installing ${missing[*]}" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -35,8 +35,10 @@ bench_prepare bench.sh
 # which makes every sender block after 10 entries. The sysctl belongs to the network
 # namespace, so the run gets a private one with the production value and the host's
 # setting stays untouched (filesystem sockets work across network namespaces).
+# The namespace's loopback starts down: the collector and latency groups' uploader,
+# stunnel and journal-remote talk over 127.0.0.1, so it is brought up.
 # nice -10: the run competes less with whatever else the machine does.
 qlen=${MJ_BENCH_DGRAM_QLEN:-512}
 exec nice -n -10 unshare --net sh -c \
-  'sysctl -qw net.unix.max_dgram_qlen="$0" && exec python3 bench/driver/run_bench.py "$@"' "$qlen" \
+  'sysctl -qw net.unix.max_dgram_qlen="$0" && ip link set lo up && exec python3 bench/driver/run_bench.py "$@"' "$qlen" \
   --build-dir "$build_dir" --out docs/performance.md "$@"
