@@ -2,6 +2,7 @@
 below 0.5 and nothing else running. Checked before the first group and between groups;
 a run that fails any check still runs, but is marked busy (on the page and in the raw
 results) and records no verdict."""
+import collections
 import os
 import time
 
@@ -99,9 +100,13 @@ def check(when, first=False, settle_s=0):
     reasons = []
     if first and load[0] >= LOAD_LIMIT:
         reasons.append(f"1-minute load average {load[0]:.2f} ≥ {LOAD_LIMIT}")
-    if busy:
-        reasons.append("other processes busy: " + ", ".join(f"{c} ({p}) {100 * s:.0f} %" for c, p, s in busy[:8])
-                       + (f" and {len(busy) - 8} more" if len(busy) > 8 else ""))
+    cpu = [b for b in busy if b[2] > CPU_LIMIT]
+    if cpu:
+        reasons.append("other processes busy: " + ", ".join(f"{c} ({p}) {100 * s:.0f} %" for c, p, s in cpu[:6])
+                       + (f" and {len(cpu) - 6} more" if len(cpu) > 6 else ""))
+    tools = collections.Counter(c for c, _, s in busy if s <= CPU_LIMIT)
+    if tools:
+        reasons.append("build/test tools running: " + ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in tools.items()))
     r = {"when": when, "loadavg": " ".join(f"{x:.2f}" for x in load), "busy": busy, "quiet": not reasons,
          "reasons": reasons, "t": time.time()}
     print(f"[quiet] {when}: load {r['loadavg']}: " + ("quiet" if r["quiet"] else "BUSY — " + "; ".join(reasons)),
