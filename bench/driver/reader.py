@@ -107,9 +107,11 @@ def markdown(rows):
         return "Not measured yet: `sudo scripts/bench.sh --only reader`."
     out = ["| journal | reader | lines printed | lines/s | entries/s | CPU s | wall s (each run) |",
            "|---|---|---:|---:|---:|---:|---|"]
+    last = None
     for r in rows:
         wall = statistics.median(r["wall_s"])
-        label = LABELS[r["journal"]].format(**r)
+        label = LABELS[r["journal"]].format(**r) if r["journal"] != last else ""
+        last = r["journal"]
         out.append(f"| {label} | `{r['reader']}` | {r['printed']:,} | {r['printed'] / wall:,.0f} | "
                    f"{r['entries'] / wall:,.0f} | {statistics.median(r['cpu_s']):.2f} | "
                    f"{', '.join(f'{w:.2f}' for w in r['wall_s'])} |")

@@ -545,7 +545,7 @@ def quiet_banner(res):
         return ""
     return ("> **Not a quiet run.** " + "; ".join(
         f"`{g}` ({r['date']}): " + "; ".join(r.get("busy_reasons") or ["busy"]) for g, r in busy.items())
-        + ". Its figures are not verdicts and no verdict was recorded from them.\n")
+        + ". These figures are not verdicts, and no verdict was recorded from them.\n")
 
 
 def groups_table(res):
@@ -555,7 +555,8 @@ def groups_table(res):
         return "(This page predates per-group records: every group is from the run described above.)"
     out = ["| group | measured | commit | mode | took | quiet? | 1-min load before, after |",
            "|---|---|---|---|---:|---|---|"]
-    for g, r in groups.items():
+    order = ["throughput", "lever", "probes", "files", "namespaces", "transports", "reader", "collector", "latency"]
+    for g, r in sorted(groups.items(), key=lambda x: order.index(x[0]) if x[0] in order else len(order)):
         mode = "quick" if r["quick"] else f"full, {r['runs']} repetitions"
         out.append(f"| `{g}` | {r['date']} | {r['commit']} | {mode} | {r['duration_s']} s | "
                    f"{'yes' if r['quiet'] else '**no**: ' + '; '.join(r.get('busy_reasons') or [])} | "
