@@ -558,6 +558,10 @@ def groups_table(res):
     order = ["throughput", "lever", "probes", "files", "namespaces", "transports", "reader", "collector", "latency"]
     for g, r in sorted(groups.items(), key=lambda x: order.index(x[0]) if x[0] in order else len(order)):
         mode = "quick" if r["quick"] else f"full, {r['runs']} repetitions"
+        if r.get("error"):
+            mode += f"; **failed**: {r['error']}"
+        if r.get("last_error"):
+            mode += f"; a later run ({r['last_error_date']}) failed: {r['last_error']}"
         out.append(f"| `{g}` | {r['date']} | {r['commit']} | {mode} | {r['duration_s']} s | "
                    f"{'yes' if r['quiet'] else '**no**: ' + '; '.join(r.get('busy_reasons') or [])} | "
                    f"{' → '.join(x.split()[0] for x in r.get('loadavg', []))} |")

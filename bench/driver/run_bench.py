@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import counts  # noqa: E402
@@ -74,6 +75,7 @@ class Bench:
         self.seq = 0
         self.workdir = tempfile.mkdtemp(prefix="mj-bench-", dir="/var/tmp")
         self.rng = random.Random(args.seed)
+        self.failed = []  # groups that raised
         self.results = dict(EMPTY, load=[], groups={}, seed=args.seed, dgram_qlen=dgram_qlen(),
                             dcos=self.tools.dcos and os.path.basename(self.tools.dcos))
 
@@ -347,7 +349,13 @@ class Bench:
                 self.results.update({k: v for k, v in EMPTY.items() if k in GROUP_KEYS[g]})
                 print(f"[bench] group {g}", flush=True)
                 started = time.time()
-                getattr(self, "group_" + g)()
+                error = None
+                try:
+                    getattr(self, "group_" + g)()
+                except Exception as e:  # the other groups still run; this one keeps its last results
+                    traceback.print_exc()
+                    error = f"{type(e).__name__}: {e}"
+                    self.failed.append(g)
                 after = quiet.check(f"after {g}")
                 self.results["quiet_checks"].append(after)
                 reasons = before["reasons"] + [r for r in after["reasons"] if r not in before["reasons"]]
@@ -356,6 +364,8 @@ class Bench:
                     "runs": self.args.runs, "seed": self.args.seed, "duration_s": round(time.time() - started),
                     "quiet": before["quiet"] and after["quiet"], "busy_reasons": reasons,
                     "loadavg": [before["loadavg"], after["loadavg"]]}
+                if error:
+                    self.results["groups"][g]["error"] = error
                 before = after
             self.note_load("end")
             return self.results
@@ -435,7 +445,8 @@ def main():
     if os.geteuid() != 0:
         sys.exit("run_bench: needs root (it starts journald namespace instances)")
     started = time.time()
-    results = Bench(args).run(groups)
+    bench = Bench(args)
+    results = bench.run(groups)
     results["duration_s"] = time.time() - started
     results["quick"], results["runs"] = args.quick, args.runs
     results["machine"] = report.machine()
@@ -444,14 +455,20 @@ def main():
     results["quiet"] = all(results["groups"][g]["quiet"] for g in groups)
     # A verdict needs every group, measured in full, on a quiet machine.
     why_not = [w for w, bad in (("--quick", args.quick), ("not every group (--only)", groups != GROUPS),
-                                ("the machine was not quiet", not results["quiet"])) if bad]
+                                ("the machine was not quiet", not results["quiet"]),
+                                ("failed: " + ", ".join(bench.failed), bench.failed)) if bad]
     results["verdict_note"] = ("verdicts recorded in docs/performance-runs.json" if not why_not else
                                "no verdict recorded: " + "; ".join(why_not))
     previous = {}
-    if groups != GROUPS and os.path.exists(raw):
+    if (groups != GROUPS or bench.failed) and os.path.exists(raw):
         with open(raw) as f:
             previous = json.load(f)
-    results = merge(previous, results, groups)
+    # A group that failed keeps its previous results (its record says it failed).
+    results = merge(previous, results, [g for g in groups if g not in bench.failed])
+    for g in bench.failed:
+        now = bench.results["groups"][g]
+        prev = (previous.get("groups") or {}).get(g)
+        results["groups"][g] = dict(prev, last_error=now["error"], last_error_date=now["date"]) if prev else now
     with open(raw, "w") as f:
         json.dump(results, f, indent=1, ensure_ascii=False)
         f.write("\n")
@@ -463,6 +480,8 @@ def main():
               flush=True)
     print(f"[bench] {results['verdict_note']}")
     print(f"[bench] wrote {args.out} (raw results in {raw}) in {results['duration_s']:.0f} s")
+    if bench.failed:
+        sys.exit(f"[bench] failed groups (their previous results kept): {', '.join(bench.failed)}")
 
 
 if __name__ == "__main__":
