@@ -30,7 +30,6 @@ import collections
 import os
 import resource
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -54,6 +53,18 @@ def available():
     if shutil.which("stunnel4") is None:
         missing.append("stunnel4")
     return ("missing " + ", ".join(missing) + " (scripts/bench-prepare.sh installs them)") if missing else None
+
+
+def stop(proc, timeout=10):
+    """SIGTERM, then SIGKILL after `timeout` s: an uploader with a backlog, or a collector
+    writing one, may take longer to finish than a measurement may wait."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def free_port():
@@ -124,8 +135,7 @@ class Collector:
     def close(self):
         for p in (self.stunnel, self.remote):
             if p:
-                p.send_signal(signal.SIGTERM)
-                p.wait(10)
+                stop(p)
         shutil.rmtree(self.out, ignore_errors=True)
 
     def __enter__(self):
@@ -227,8 +237,7 @@ def trickle(tools, name, work, certs, rate, uploaders):
                 "stunnel_us": (stunnel1 - stunnel0) / want * 1e6, "remote_us": (remote1 - remote0) / want * 1e6}
     finally:
         for u in ups:
-            u.terminate()
-            u.wait(10)
+            stop(u)
         if writer.poll() is None:
             writer.kill()
             writer.wait()

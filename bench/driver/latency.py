@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import time
 
-from collector import UPLOAD, Collector, make_certs, tls_args
+from collector import UPLOAD, Collector, make_certs, stop, tls_args
 from contenders import MESOS_FIELDS
 from journald import Journald
 
@@ -182,8 +182,7 @@ def case(tools, name, n, timeout, where, load, work, certs, writer_extra):
             if busy:
                 busy.stop()
             if up:
-                up.terminate()
-                up.wait(10)
+                stop(up)
             if coll:
                 coll.close()
     rd, rc = r["readable"], r["received"]
