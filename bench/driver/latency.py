@@ -121,6 +121,9 @@ def measure(tools, ident, count, timeout_s, writer_extra, j, follower_at):
     try:
         out, err = reader.communicate(timeout=timeout_s + 30)
     finally:
+        if reader.poll() is None:
+            reader.kill()
+            reader.wait()
         if w.poll() is None:
             w.kill()
         w.wait()
