@@ -114,8 +114,15 @@ class Collector:
         self.http_port = free_port()
         self.remote = subprocess.Popen([REMOTE, f"--listen-http=127.0.0.1:{self.http_port}", f"--output={self.out}/",
                                         "--split-mode=host"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.http_port, self.remote, "journal-remote")
         self.stunnel = None
+        try:
+            self._start(certs, tls)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, certs, tls):
+        wait_port(self.http_port, self.remote, "journal-remote")
         self.url = f"http://127.0.0.1:{self.http_port}"
         if tls:
             self.tls_port = free_port()
