@@ -8,6 +8,9 @@ import subprocess
 import tempfile
 
 from contenders import JOURNAL_CONTENDERS, LABELS
+import collector
+import latency
+import reader
 
 
 def med(xs):
@@ -385,6 +388,7 @@ def verdicts(res):
     if res["spawn"].get("pipe"):
         sp = res["spawn"]["pipe"]["median_us"] / 1000
         t.append(("spawn to first line readable ≤ 5 ms median", f"{sp:.2f} ms", sp <= 5))
+    t += latency.verdicts(res)
     return t
 
 
@@ -509,36 +513,106 @@ def reopen_note(res):
                if hit else "") + ".")
 
 
+# What each group's keys hold before it ran: a page rendered from results without a
+# group shows its sections as not measured.
+DEFAULTS = {"throughput": [], "scale_ref": [], "counts": [], "counts_startup": {}, "files": [], "namespaces": [], "lever": [], "memory": [], "spawn": {},
+            "micro": [], "transport": [], "startup": {}, "reader": [], "collector": {}, "latency": {}, "load": [],
+            "groups": {}}
+GROUP_OF = {"throughput": "throughput", "files": "files", "namespaces": "namespaces", "lever": "lever",
+            "memory": "probes", "micro": "probes"}
+
+
+def not_measured(group):
+    return f"Not measured yet: `sudo scripts/bench.sh --only {group}`."
+
+
+def spawn_text(res):
+    spawn = res["spawn"]
+    if not spawn.get("pipe"):
+        return not_measured("probes")
+    ms = {k: v["median_us"] / 1000 for k, v in spawn.items()}
+    return (f"Median over {len(spawn['pipe']['samples_us'])} spawns: companion **{ms['pipe']:.2f} ms** (90th percentile "
+            f"{spawn['pipe']['p90_us'] / 1000:.2f} ms; {spawn['pipe']['detected_median_us'] / 1000:.2f} ms until the "
+            f"polling reader saw it); native baseline {ms['native']:.2f} ms; the floor, a static C-style sender, "
+            f"{ms['minimal']:.2f} ms. Start-up alone, to a socket of the benchmark's own (no journald): companion "
+            f"{ms['pipe-probe']:.2f} ms, native baseline {ms['native-probe']:.2f} ms, floor {ms['minimal-probe']:.2f} ms.")
+
+
+def quiet_banner(res):
+    """A visible warning when a group on the page was measured on a busy machine."""
+    busy = {g: r for g, r in res["groups"].items() if not r.get("quiet", True)}
+    if not busy:
+        return ""
+    return ("> **Not a quiet run.** " + "; ".join(
+        f"`{g}` ({r['date']}): " + "; ".join(r.get("busy_reasons") or ["busy"]) for g, r in busy.items())
+        + ". These figures are not verdicts, and no verdict was recorded from them.\n")
+
+
+def groups_table(res):
+    """When each group on this page was measured, of which commit, and whether quietly."""
+    groups = res["groups"]
+    if not groups:
+        return "(This page predates per-group records: every group is from the run described above.)"
+    out = ["| group | measured | commit | mode | took | quiet? | 1-min load before, after |",
+           "|---|---|---|---|---:|---|---|"]
+    order = ["throughput", "lever", "probes", "files", "namespaces", "transports", "reader", "collector", "latency"]
+    for g, r in sorted(groups.items(), key=lambda x: order.index(x[0]) if x[0] in order else len(order)):
+        mode = "quick" if r["quick"] else f"full, {r['runs']} repetitions"
+        if r.get("error"):
+            mode += f"; **failed**: {r['error']}"
+        if r.get("last_error"):
+            mode += f"; a later run ({r['last_error_date']}) failed: {r['last_error']}"
+        out.append(f"| `{g}` | {r['date']} | {r['commit']} | {mode} | {r['duration_s']} s | "
+                   f"{'yes' if r['quiet'] else '**no**: ' + '; '.join(r.get('busy_reasons') or [])} | "
+                   f"{' → '.join(x.split()[0] for x in r.get('loadavg', []))} |")
+    note = res.get("verdict_note")
+    if note:
+        out.append("")
+        out.append(f"The last run ({', '.join(res.get('ran_groups') or [])}): {note}.")
+    return "\n".join(out)
+
+
 def write(res, out_md):
+    res = dict(res)
+    for k, v in DEFAULTS.items():
+        res.setdefault(k, v)
     m = res.get("machine") or machine()  # recorded at run time; older results lack it
     png = os.path.splitext(out_md)[0] + ".png"
-    plot(res, png)
+    if res["throughput"]:
+        plot(res, png)
     loads = ", ".join(f"{x['when']}: {x['loadavg']}" for x in res["load"])
-    spawn = res["spawn"]
     mode = "quick mode (`--quick`: fewer lines, one repetition)" if res["quick"] else f"full mode, median of {res['runs']} repetitions"
+
+    def table(key, fn):
+        return fn(res) if res[key] else not_measured(GROUP_OF[key])
+
+    notes = ""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "collector-notes.md")
+    if os.path.exists(path):
+        with open(path) as f:
+            notes = f.read()
     text = TEMPLATE.format(
         mode=mode, duration=res["duration_s"], loads=loads, **m,
-        targets=targets(res), throughput=throughput_table(res), files=files_table(res),
-        scaling=scaling_table(res), stability=stability(res, out_md), seed=res.get("seed", "–"),
+        quiet_banner=quiet_banner(res), groups=groups_table(res),
+        targets=targets(res), throughput=table("throughput", throughput_table), files=table("files", files_table),
+        scaling=table("throughput", scaling_table), stability=stability(res, out_md), seed=res.get("seed", "–"),
         qlen=res.get("dgram_qlen", "512 (not recorded)"), dcos=dcos_note(res), reopened=reopen_note(res),
-        namespaces=namespaces_table(res), lever=lever_table(res), memory=memory_table(res),
-        transport=transport_table(res), counts=counts_table(res),
+        namespaces=table("namespaces", namespaces_table), lever=table("lever", lever_table),
+        memory=table("memory", memory_table),
+        transport=transport_table(res) if res["transport"] or res.get("transport_skipped") else not_measured("transports"),
+        spawn=spawn_text(res),
+        counts=counts_table(res) if res["counts"] or res.get("counts_skipped") else not_measured("counts"),
         startup_syscalls=fmt((res.get("counts_startup") or {}).get("pipe")),
-        spawn_pipe=spawn["pipe"]["median_us"] / 1000, spawn_pipe_p90=spawn["pipe"]["p90_us"] / 1000,
-        spawn_native=spawn["native"]["median_us"] / 1000, spawn_n=len(spawn["pipe"]["samples_us"]),
-        spawn_pipe_probe=spawn["pipe-probe"]["median_us"] / 1000,
-        spawn_native_probe=spawn["native-probe"]["median_us"] / 1000,
-        spawn_minimal=spawn["minimal"]["median_us"] / 1000,
-        spawn_minimal_probe=spawn["minimal-probe"]["median_us"] / 1000,
-        spawn_pipe_detected=spawn["pipe"]["detected_median_us"] / 1000,
-        micro=micro_table(res), png=os.path.basename(png))
-    # Hand-written: the analysis of the committed run, and the collector's numbers
-    # (scripts/bench-collector.sh, not measured here).
-    for name in ("findings.md", "collector.md"):
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-        if os.path.exists(path):
-            with open(path) as f:
-                text += "\n" + f.read()
+        micro=table("micro", micro_table), png=os.path.basename(png),
+        reader=reader.markdown(res["reader"]),
+        collector=(f"Not measured: {res['collector_skipped']}." if res.get("collector_skipped")
+                   else collector.markdown(res["collector"])),
+        collector_notes=notes, latency=latency.markdown(res["latency"]))
+    # Hand-written: the analysis of the committed run.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "findings.md")
+    if os.path.exists(path):
+        with open(path) as f:
+            text += "\n" + f.read()
     with open(out_md, "w") as f:
         f.write(text)
 
