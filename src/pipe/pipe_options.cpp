@@ -129,7 +129,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  "send an unterminated line as a partial entry after this long without input; 0: never")
       ->type_name("DURATION")->capture_default_str();
   app.add_option("--drain-timeout", drain_timeout,
-                 "on SIGTERM, how long to keep delivering what was read before giving up")
+                 "on SIGTERM, how long to keep delivering what was read before giving up; at the end of the stream, how "
+                 "long to wait for journald to store the last entries")
       ->type_name("DURATION")->capture_default_str();
 
   app.add_option("--transport", transport,

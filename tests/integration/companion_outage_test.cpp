@@ -1,6 +1,7 @@
 // journald absent or restarting: the companion holds output and delivers it later.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -241,6 +242,34 @@ TEST_F(CompanionTest, JournaldKilledWithAFullQueueIsCaughtUpByResending) {
   expect_sequence(entries(4000), 4000);
   std::string err = read_file(err_log);
   EXPECT_NE(err.find("had lost "), std::string::npos) << err;
+  EXPECT_NE(err.find("sending them again"), std::string::npos) << err;
+  EXPECT_EQ(err.find("are lost"), std::string::npos) << err;
+}
+
+// The task ends while journald holds its last lines in its socket queue, and journald is
+// then killed: nothing is sent after those lines, so no send finds journald gone. The
+// companion waits at exit until journald has taken and stored them (settle()), sees the
+// death, and sends them again. Before, it exited 0 at once and the lines were lost
+// without a word (found by the soak, tests/soak: the last 155 lines of a stream).
+TEST_F(CompanionTest, JournaldKilledHoldingTheLastLinesAfterTheTaskEndedLosesNothing) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 1000);
+  ASSERT_EQ(entries(1000).size(), 1000u);
+  journald_->pause();
+  write_lines(in[1], 1000, 1500);  // into journald's queue: 500 short lines fit
+  ::close(in[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "the companion exited with its last lines unstored";
+  journald_->stop(SIGKILL);
+  journald_->start();
+  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  expect_sequence(entries(1500), 1500);
+  std::string err = read_file(err_log);
   EXPECT_NE(err.find("sending them again"), std::string::npos) << err;
   EXPECT_EQ(err.find("are lost"), std::string::npos) << err;
 }

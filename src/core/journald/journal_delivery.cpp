@@ -20,6 +20,8 @@ void BlockingDelivery::deliver_batch(int, const EntryIov* entries, const std::si
   for (std::size_t i = 0; i < n; ++i) out[i] = sent_[i] == SendOutcome::kSent ? DeliveryOutcome::kSent : DeliveryOutcome::kLost;
 }
 
+void BlockingDelivery::finish(WaitControl& wait) { (void)socket_.settle(wait); }
+
 int DroppingDelivery::register_stream(const std::string& common_fields, StreamKind kind) {
   streams_.push_back(Stream{common_fields, kind, {}});
   return static_cast<int>(streams_.size() - 1);
@@ -128,6 +130,7 @@ void DroppingDelivery::finish(WaitControl& wait) {
   stats_.lost_at_exit += queue_.size();
   queue_.clear();
   queued_bytes_ = 0;
+  (void)socket_.settle(wait);
 }
 
 }  // namespace mj

@@ -67,6 +67,7 @@ class BlockingDelivery final : public JournalDelivery {
   DeliveryOutcome deliver(int stream, const struct iovec* iov, int iovcnt, std::size_t message_bytes) override;
   void deliver_batch(int stream, const EntryIov* entries, const std::size_t* message_bytes, std::size_t n,
                      DeliveryOutcome* out) override;
+  void finish(WaitControl& wait) override;
   const DropStats& drop_stats() const override { return stats_; }
 
  private:

@@ -191,8 +191,7 @@ void JournalSocket::note_unread() {
                                                                                    : SIZE_MAX;
 }
 
-JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
-  const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
+JournalSocket::Attempt JournalSocket::prepare(int flags) {
   if (!ensure_connected()) return on_unavailable(errno, "connect");
   if (peer_lost_) {
     peer_lost_ = false;
@@ -207,6 +206,12 @@ JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcn
     note_unread();
     replay_.pop_front();
   }
+  return Attempt::kSent;
+}
+
+JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
+  const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
+  if (Attempt a = prepare(flags); a != Attempt::kSent) return a;
   Attempt a = send_now(iov, iovcnt, flags);
   if (a == Attempt::kSent) {
     note_sent(iov, iovcnt);
@@ -303,6 +308,63 @@ SendOutcome JournalSocket::send(const struct iovec* iov, int iovcnt, WaitControl
         if (!wait_backoff(control)) return SendOutcome::kGaveUp;
         continue;
     }
+  }
+}
+
+JournalSocket::Attempt JournalSocket::probe() {
+  const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+  if (Attempt a = prepare(flags); a != Attempt::kSent) return a;
+  struct msghdr mh{};
+  if (::sendmsg(fd_.get(), &mh, flags) >= 0) {
+    note_unread();
+    return Attempt::kSent;
+  }
+  int err = errno;
+  if (err == EINTR) return Attempt::kRetryNow;
+  if (err == EAGAIN) return Attempt::kWaitWritable;
+  return on_unavailable(err, "send");
+}
+
+std::size_t JournalSocket::unread_bytes() const {
+  int unread = 0;
+  return fd_ && ::ioctl(fd_.get(), SIOCOUTQ, &unread) == 0 && unread > 0 ? static_cast<std::size_t>(unread) : 0;
+}
+
+bool JournalSocket::settle(WaitControl& control) {
+  if (!counter_ || sent_total_ + replay_.size() == 0) return true;
+  if (settle_until(control)) return true;
+  diag_.report("journald had not taken " + std::to_string(unread_bytes()) + " bytes of entries" +
+               (replay_.empty() ? "" : " and " + std::to_string(replay_.size()) + " entries to send again") +
+               " when the drain timeout passed; exiting without knowing they were stored");
+  return false;
+}
+
+bool JournalSocket::settle_until(WaitControl& control) {
+  // Polls SIOCOUTQ: no event says "journald took our last datagram". Starts at 1 ms
+  // (journald usually has it by then) and backs off to 50 ms behind a long queue.
+  constexpr std::chrono::microseconds kFirstPoll{1000}, kMaxPoll{50000};
+  bool taken = false;  // journald took everything of ours up to and including a probe
+  for (;;) {
+    switch (probe()) {
+      case Attempt::kSent:
+        note_recovered();
+        break;
+      case Attempt::kRetryNow:
+        continue;
+      case Attempt::kWaitWritable:
+        if (!wait_until(control, Clock::now() + kFirstPoll)) return false;
+        continue;
+      case Attempt::kWaitReconnect:  // journald died: what it held is sent again first
+        taken = false;
+        if (!wait_backoff(control)) return false;
+        continue;
+      case Attempt::kRejected:  // not for an empty datagram; give up as on the deadline
+        return false;
+    }
+    if (taken) return true;
+    for (auto poll = kFirstPoll; unread_bytes() > 0; poll = std::min(poll * 2, kMaxPoll))
+      if (!wait_until(control, Clock::now() + poll)) return false;
+    taken = true;  // by journald, or dropped with it if it died: the next probe tells
   }
 }
 

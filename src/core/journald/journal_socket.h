@@ -88,6 +88,19 @@ class JournalSocket {
   // Reads the journal back after journald died to find and resend what its socket queue
   // took with it. Without one, such entries can only be reported as possibly lost.
   void set_stored_counter(std::unique_ptr<StoredEntryCounter> counter);
+
+  // Before the process exits: waits until journald has stored every entry sent, and if
+  // journald died holding some of them, sends those again (as after any restart) and
+  // waits for them too. journald takes one datagram off its socket and stores its entries
+  // before it takes the next, and ignores an empty datagram (journald-server.c); so once
+  // an empty datagram sent after the last entry has been taken (SIOCOUTQ back to 0) and a
+  // second one still finds the same journald there, every entry before them is in the
+  // journal. Without this, entries still queued when the input ended were lost if
+  // journald died before taking them: nothing was ever sent after them, so the death went
+  // unnoticed. Only with a stored-entry counter (the resend needs one; a socket given by
+  // --journal-socket may not even be journald's). False when control's deadline passed
+  // first (the entries are then in journald's queue, not lost unless journald dies).
+  bool settle(WaitControl& control);
   int fd() const { return fd_.get(); }
   Clock::time_point retry_at() const { return reconnect_.retry_at(); }
 
@@ -100,6 +113,12 @@ class JournalSocket {
   enum class Attempt { kSent, kRetryNow, kWaitWritable, kWaitReconnect, kRejected };
 
   Attempt attempt(const struct iovec* iov, int iovcnt, bool blocking);
+  // What attempt() does first: reconnect, read the journal back after a death, send again.
+  Attempt prepare(int flags);
+  // An empty datagram, which journald ignores (settle()).
+  Attempt probe();
+  bool settle_until(WaitControl& control);
+  std::size_t unread_bytes() const;  // of ours, not yet taken by journald (SIOCOUTQ)
   Attempt send_now(const struct iovec* iov, int iovcnt, int flags);
   void note_sent(const struct iovec* iov, int iovcnt);
   // After a send: how much of ours journald has not read yet (SIOCOUTQ).
