@@ -57,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 SKIP = 77
 JOURNALD = "/lib/systemd/systemd-journald"
@@ -66,6 +67,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 UPLOAD_WRAPPER = os.path.join(REPO, "packaging", "systemd", "mesos-journald-upload")
 RESEND_MARK = "MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC"
 NAME_PREFIX = "mjsoak"
+KILL_SLACK_USEC = 20_000
 
 
 class Failure(Exception):
@@ -477,9 +479,14 @@ def classify(stream_entries, stream, kills):
             continue
         times = sorted(int(c["__REALTIME_TIMESTAMP"]) for c in copies)
         extra = len(copies) - want
-        if not any(times[0] <= k <= times[-1] for k in kills):
-            unexplained.append(f"{message[:60]!r} {len(copies)} times from different source entries, "
-                               f"no journald kill between them ({times[0]}..{times[-1]})")
+        # The kill's time is noted just before the signal, and journald's time for an entry
+        # is when its event loop woke for it: an entry it was storing as the signal landed
+        # can be a little younger than the noted kill.
+        if not any(times[0] - KILL_SLACK_USEC <= k <= times[-1] for k in kills):
+            near = [k - times[0] for k in kills if abs(k - times[0]) < 2_000_000]
+            unexplained.append(f"{message[:60]!r} {len(copies)} times from different source entries "
+                               f"({times[0]}..{times[-1]}), no journald kill between them (kills near the first, "
+                               f"µs after it: {near})")
             continue
         # A marked copy names the original's monotonic time; a mark naming no copy's
         # time would be a wrong mark.
@@ -493,6 +500,7 @@ def classify(stream_entries, stream, kills):
         resend["marked"] += marked
         resend["unmarked"] += extra - marked
         evidence.append({"stream": stream, "seq": seq, "message": message.decode(errors="replace")[:60],
+                         "journald_kills_between": [k for k in kills if times[0] - KILL_SLACK_USEC <= k <= times[-1]],
                          "copies": [{"realtime": int(c["__REALTIME_TIMESTAMP"]),
                                      "monotonic": int(c["__MONOTONIC_TIMESTAMP"]),
                                      "resend_of": (c.get(RESEND_MARK) or b"").decode()} for c in copies]})
@@ -507,12 +515,43 @@ def source_indexing(namespace, pid, task, ev):
     t0 = min(c["realtime"] for c in ev["copies"]) - 2_000_000
     t1 = max(c["realtime"] for c in ev["copies"]) + 2_000_000
     window = [f"--namespace={namespace}", f"--since=@{t0 / 1e6:.6f}", f"--until=@{t1 / 1e6:.6f}"]
-    found = {}
+    found, cursors = {}, {}
     for label, matches in (("no match", []), ("_PID", [f"_PID={pid}"]), ("TASK_ID", [f"TASK_ID={task}"])):
-        found[label] = {int(e["__MONOTONIC_TIMESTAMP"]) for e in journal_entries(window + matches, ["TASK_ID"])
-                        if e.get("TASK_ID") == task.encode()}
+        es = [e for e in journal_entries(window + matches, ["TASK_ID"]) if e.get("TASK_ID") == task.encode()]
+        found[label] = {int(e["__MONOTONIC_TIMESTAMP"]) for e in es}
+        if not matches:
+            # The source cursors: s= the sequence the entry was numbered in, i= its number in it.
+            cursors = {int(e["__MONOTONIC_TIMESTAMP"]): e["__CURSOR"].decode() for e in es}
     for c in ev["copies"]:
         c["found_by"] = [label for label, times in found.items() if c["monotonic"] in times]
+        c["source_cursor"] = cursors.get(c["monotonic"], "")
+
+
+def where_lost(companion, missing, collector_entries, source, namespace, kills):
+    """Where the numbered lines `missing` from the reader's output of a stream are: on
+    the collector (found without a match: in the file, not in the TASK_ID index), in the
+    source journal (without a match, and by TASK_ID), nowhere; with the source times of
+    the lines around the first gap and the kills of each kind near it."""
+    stream, task = companion.stream, companion.task.encode()
+    def seqs(entries):
+        return {numbered(stream, e["MESSAGE"]) for e in entries if e.get("TASK_ID") == task}
+    on_collector = seqs(collector_entries)
+    in_source = seqs(source)
+    by_task = seqs(journal_entries([f"--namespace={namespace}", f"TASK_ID={companion.task}"], ["MESSAGE", "TASK_ID"]))
+    times = {numbered(stream, e["MESSAGE"]): int(e["__REALTIME_TIMESTAMP"]) for e in source
+             if e.get("TASK_ID") == task}
+    first = missing[0]
+    before = times.get(first - 1)
+    after = next((times[q] for q in range(first + 1, first + 100000) if q in times and q not in missing), None)
+    near = {}
+    if before:
+        near = {kind: [k - before for k in ks if abs(k - before) < 3_000_000] for kind, ks in kills.items()}
+    return {"stream": stream, "missing": len(missing), "first": missing[:5], "last": missing[-1],
+            "on_collector_unindexed": sum(1 for q in missing if q in on_collector),
+            "in_source": sum(1 for q in missing if q in in_source),
+            "in_source_by_TASK_ID": sum(1 for q in missing if q in by_task),
+            "source_realtime_before_gap": before, "source_realtime_after_gap": after,
+            "kills_near_gap_usec_after_line_before": near}
 
 
 # ---------------------------------------------------------------------------- the run
@@ -540,6 +579,7 @@ def run(opts, work):
         # The journal directory exists (Journald waits for it): the uploader can start.
         uploader = Uploader(run_id, collector.port, work)
         kill_times = []  # journald kills, µs since the epoch (journal realtime)
+        collector_kill_times, uploader_kill_times = [], []
         uploader_restart_at = None
         # journald dies a few ms into a burst (its queue full), journal-remote and the
         # uploader a little later (an upload of the burst under way).
@@ -564,10 +604,12 @@ def run(opts, work):
                 time.sleep(rng.uniform(0, 0.5))
                 journald.start()
             if collector_kill.due():
+                collector_kill_times.append(int(time.time() * 1e6))
                 collector.kill()
                 time.sleep(rng.uniform(0.1, 1.0))  # production: RestartSec=1s
                 collector.start()
             if uploader_kill and uploader_kill.due() and uploader_restart_at is None and uploader.kill():
+                uploader_kill_times.append(int(time.time() * 1e6))
                 uploader_kills += 1
             tend_uploader()
             for c in companions:
@@ -594,26 +636,47 @@ def run(opts, work):
         total_lines = sum(len(units(i, 0, n).splitlines()) for i, n in written.items())
 
         # The collector catches up: every stream's last line is there (the uploader sends
-        # in the journal's order, so everything before it is there too).
+        # in the journal's order, so everything before it is there too). Or it stalls: its
+        # files and the uploader's cursor unchanged for STALL s, a stream's last line not
+        # there (lost, or not uploaded): the checks below then say where the lines are.
+        failures = []
+        stall = 15
+        progress = {"mark": None, "since": time.monotonic()}
+
         def caught_up():
             tend_uploader()
+            mark = []
+            for d in (collector.out, uploader.env["STATE_DIRECTORY"]):
+                for name in sorted(os.listdir(d)):
+                    try:
+                        st = os.stat(os.path.join(d, name))
+                        mark.append((name, st.st_size, st.st_mtime_ns))
+                    except FileNotFoundError:
+                        pass
+            if mark != progress["mark"]:
+                progress["mark"], progress["since"] = mark, time.monotonic()
+            elif time.monotonic() - progress["since"] > stall:
+                return "stalled"
             for c in companions:
                 last = units(c.stream, written[c.stream] - 1, written[c.stream]).splitlines(keepends=True)[-1]
                 p = subprocess.run([opts.logs, "-D", collector.out, "--match", f"TASK_ID={c.task}", "-n", "1",
                                     "-o", "raw"], capture_output=True, timeout=60)
                 if p.stdout != last:
                     return False
-            return True
+            return "caught up"
         catch_up_started = time.monotonic()
-        wait_for("the collector to hold every stream's last line", caught_up,
-                 timeout=max(60, total_lines / 4000), interval=0.5)
+        if wait_for("the collector to hold every stream's last line", caught_up,
+                    timeout=max(90, total_lines / 4000), interval=0.5) == "stalled":
+            failures.append(f"the collector stopped growing for {stall} s without every stream's last line "
+                            f"(uploader {'running' if uploader.proc.poll() is None else 'exited'}, "
+                            f"{sum(uploader.exits.values())} restarts)")
         catch_up_seconds = time.monotonic() - catch_up_started
         uploader.close()
         collector.close()
 
         # What the reader gives back: each stream, byte for byte.
-        failures = []
         reader_dups, reader_missing = 0, 0
+        missing_by_stream = {}
         for c in companions:
             want = units(c.stream, 0, written[c.stream])
             p = subprocess.run([opts.logs, "-D", collector.out, "--match", f"TASK_ID={c.task}", "-o", "raw"],
@@ -628,6 +691,8 @@ def run(opts, work):
             missing = [s for s in range(written[c.stream]) if s not in seqs]
             twice = sorted(s for s, n in seqs.items() if n > 1)
             reader_missing += len(missing)
+            if missing:
+                missing_by_stream[c.stream] = missing
             reader_dups += sum(seqs[s] - 1 for s in twice)
             failures.append(f"stream {c.stream}: the reader's output differs from the {written[c.stream]} numbered "
                             f"lines written ({len(p.stdout)} bytes, {len(want)} wanted): {len(missing)} numbered "
@@ -650,6 +715,19 @@ def run(opts, work):
             for e in ev[:20]:
                 source_indexing(run_id, c.proc.pid, c.task, e)
             evidence += ev
+        # A line the reader did not give back: where was it lost? On the collector (in no
+        # index), not uploaded (in the source journal), or never stored by journald.
+        losses = []
+        if missing_by_stream:
+            source = [e for e in journal_entries([f"--namespace={run_id}"], ["MESSAGE", "TASK_ID"])
+                      if e.get("SOAK_RUN", run_id.encode()) == run_id.encode()]
+            kills = {"journald": kill_times, "collector": collector_kill_times, "uploader": uploader_kill_times}
+            for c in companions:
+                if c.stream not in missing_by_stream:
+                    continue
+                losses.append(where_lost(c, missing_by_stream[c.stream], per_stream[c.stream], source, run_id, kills))
+            for loss in losses:
+                print(f"soak: lost lines: {json.dumps(loss)}")
         stray = len(entries) - sum(len(v) for v in per_stream.values())
         if stray:
             unexplained.append(f"{stray} entries of this run with no stream's TASK_ID")
@@ -657,13 +735,16 @@ def run(opts, work):
             failures.append(f"{len(unexplained)} unexplained copies on the collector: " + "; ".join(unexplained[:10]))
 
         resend_reports = collections.Counter()
+        unchecked = []
         for c in companions:
             for line in c.stderr().splitlines():
                 if "had lost" in line and "sending" in line:
                     resend_reports["resends"] += 1
                     resend_reports["entries"] += int(line.split("had lost ", 1)[1].split()[0])
                 if "cannot check" in line:
+                    # Not sent again: a loss if journald had not stored them after all.
                     resend_reports["unchecked"] += 1
+                    unchecked.append(f"companion {c.stream}: {line}")
         uploader_restarts = sum(uploader.exits.values())
         if journald.kills == 0 or collector.kills == 0 or (opts.kill_uploader and uploader_restarts == 0):
             failures.append(f"too short to have every fault: {journald.kills} journald kills, {collector.kills} "
@@ -684,6 +765,7 @@ def run(opts, work):
             "reader_missing": reader_missing,
             "reader_duplicates": reader_dups,
             "journald_kills": journald.kills,
+            "journald_kill_times": kill_times,
             "collector_kills": collector.kills,
             "uploader_restarts": uploader_restarts,
             "uploader_kills": uploader_kills,
@@ -692,6 +774,7 @@ def run(opts, work):
             "companion_resent_entries": resend_reports["entries"],
             "companion_unchecked_restarts": resend_reports["unchecked"],
             "resend_evidence": evidence[:20],
+            "losses": losses,
         }
         print(f"soak: {opts.streams} streams for {soak_seconds:.0f} s (seed {opts.seed}); lines written per stream "
               f"(numbered): {', '.join(str(written[c.stream]) for c in companions)}; {total_lines} lines in all")
@@ -703,6 +786,8 @@ def run(opts, work):
         print(f"soak: {len(entries)} entries on the collector for {total_lines} lines: {dup_upload} upload re-sends, "
               f"{dup_resend['unmarked']} unmarked + {dup_resend['marked']} marked companion resends, "
               f"{len(unexplained)} unexplained; the collector caught up in {catch_up_seconds:.1f} s")
+        for line in unchecked:
+            print(f"soak: {line}")
         for e in evidence[:20]:
             print(f"soak: resent line: {json.dumps(e)}")
         print("SOAK_SUMMARY " + json.dumps(summary, sort_keys=True))
@@ -756,7 +841,9 @@ def main():
         run(opts, work)
         print("PASS soak")
         return 0
-    except (Failure, subprocess.TimeoutExpired) as e:
+    except Exception as e:  # a bug of this script too: reported with the processes' logs, cleaned up
+        if not isinstance(e, (Failure, subprocess.TimeoutExpired)):
+            traceback.print_exc(file=sys.stdout)
         print(f"FAIL soak: {e}")
         for name in ("journald.log", "journal-remote.log", "journal-upload.log"):
             print(f"--- {name} (end) ---\n{tail(os.path.join(work, name))}")
