@@ -637,7 +637,7 @@ def run(opts, work):
 
         # The collector catches up: every stream's last line is there (the uploader sends
         # in the journal's order, so everything before it is there too). Or it stalls: its
-        # files and the uploader's cursor unchanged for STALL s, a stream's last line not
+        # files and the uploader's cursor unchanged for `stall` s, a stream's last line not
         # there (lost, or not uploaded): the checks below then say where the lines are.
         failures = []
         stall = 15
