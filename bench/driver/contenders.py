@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 
+import counts
 from journald import DefaultSocketView
 
 # The fields the Mesos module gives a command task's entries (docs/module.md), so that
@@ -103,16 +104,21 @@ class Container:
     """One container: a line_gen writer and the contender's reader on a pipe."""
 
     def __init__(self, tools, contender, journald, ident, fields, count, size, mode, sandbox, hold=False,
-                 view=None):
+                 view=None, gate=None):
+        """gate: a counts.Gate that holds the sender before it execs (counted runs)."""
         self.ident = ident
         gen = gen_args(tools, count, size, mode, hold)
         reader = sender_args(tools, contender, journald, ident, fields, sandbox, view)
+        keep = (gate.r,) if gate else ()
         if reader is None:  # systemd-cat's way: the writer's stdout is the stream socket
-            self.writer = subprocess.Popen([tools.stream_cat, "--socket", journald.stdout_socket,
-                                            "--identifier", ident, "--"] + gen,
+            writer = [tools.stream_cat, "--socket", journald.stdout_socket, "--identifier", ident, "--"] + gen
+            # Counted: no sender to count, but journald's counts must start with the writer.
+            self.writer = subprocess.Popen(counts.gated(writer, gate.r) if gate else writer, pass_fds=keep,
                                            stdin=subprocess.PIPE if hold else subprocess.DEVNULL)
             self.sender = None
             return
+        if gate:
+            reader = counts.gated(reader, gate.r)
         self.writer = subprocess.Popen(gen, stdout=subprocess.PIPE,
                                        stdin=subprocess.PIPE if hold else subprocess.DEVNULL)
         if contender.startswith("pipe"):
@@ -120,10 +126,11 @@ class Container:
             # (the companion may then enlarge it and read ahead), not a shared stdin.
             fd = self.writer.stdout.fileno()
             self.sender = subprocess.Popen(reader + ["--stdout-fd", str(fd)], stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, pass_fds=(fd,))
+                                           stdout=subprocess.DEVNULL, pass_fds=(fd,) + keep)
         else:
             env = dict(os.environ, **DCOS_ENVIRONMENT) if contender == "dcos" else None
-            self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL, env=env)
+            self.sender = subprocess.Popen(reader, stdin=self.writer.stdout, stdout=subprocess.DEVNULL, env=env,
+                                           pass_fds=keep)
         self.writer.stdout.close()
 
     def release(self):
@@ -132,12 +139,16 @@ class Container:
             self.writer.stdin.close()
 
     def wait(self):
-        """Waits for both; returns the sender's CPU seconds (user + system)."""
+        """Waits for both; returns the sender's CPU seconds (user + system). Its voluntary
+        context switches (times it slept: its wake-ups) and involuntary ones (times it
+        was preempted) are left in self.csw."""
         cpu = 0.0
+        self.csw = (0, 0)
         if self.sender:
             _, status, ru = os.wait4(self.sender.pid, 0)
             self.sender.returncode = os.waitstatus_to_exitcode(status)
             cpu = ru.ru_utime + ru.ru_stime
+            self.csw = (ru.ru_nvcsw, ru.ru_nivcsw)
             self.sender_maxrss_kib = ru.ru_maxrss
         self.writer.wait()
         if self.sender and self.sender.returncode != 0:
@@ -168,24 +179,38 @@ class Load:
         self.containers, self.count, self.fields = containers, count, fields
 
 
-def run_load(tools, load, journalds, run_id, workdir, verify=False):
+def run_load(tools, load, journalds, run_id, workdir, verify=False, counted=False):
     """Runs one load; returns lines/s, MB/s and CPU per line of senders and journalds,
-    timed from the first spawn until the last line of every container is readable."""
+    timed from the first spawn until the last line of every container is readable, and
+    context switches per line. counted: also the system calls per line of the senders
+    and of journald (counts.py; such a run's times are not used)."""
     files = load.contender in ("pipe+files", "pipe-nojournal", "cat", "dcos")  # dcos: its working directory
     journal = load.contender not in ("pipe-nojournal", "cat")
     views = {}
     if load.contender == "dcos":
         views = {j.name: DefaultSocketView(j, os.path.join(workdir, f"view-{j.name}")) for j in journalds}
     try:
-        return _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views)
+        return _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views, counted)
     finally:
         for v in views.values():
             v.close()
 
 
-def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views):
+def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, views, counted):
     conts = []
     j_cpu0 = [j.cpu() for j in journalds]
+    j_csw0 = [counts.context_switches(j.pid) for j in journalds]
+    gate = counts.Gate() if counted else None
+    try:
+        return _run_containers(tools, load, journalds, run_id, workdir, verify, files, journal, views, gate,
+                               conts, j_cpu0, j_csw0)
+    finally:
+        if gate:
+            gate.close()
+
+
+def _run_containers(tools, load, journalds, run_id, workdir, verify, files, journal, views, gate, conts, j_cpu0,
+                    j_csw0):
     t0 = time.monotonic_ns()
     for i in range(load.containers):
         j = journalds[i % len(journalds)] if journalds else None
@@ -195,8 +220,18 @@ def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, v
             sandbox = os.path.join(workdir, ident)
             os.makedirs(sandbox)
         conts.append((j, Container(tools, load.contender, j, ident, load.fields + [f"BENCH_RUN={run_id}"],
-                                   load.count, load.size, load.mode, sandbox, view=views.get(j.name) if j else None)))
+                                   load.count, load.size, load.mode, sandbox, view=views.get(j.name) if j else None,
+                                   gate=gate)))
+    perf = {}
+    if gate:
+        senders = [c.sender.pid for _, c in conts if c.sender]
+        if senders:
+            perf["sender"] = counts.SyscallCount(senders, workdir)
+        if journalds:
+            perf["journald"] = counts.SyscallCount([j.pid for j in journalds], workdir)
+        gate.release()
     sender_cpu = sum(c.wait() for _, c in conts)
+    sender_csw = [sum(c.csw[k] for _, c in conts) for k in (0, 1)]
     t_exit = time.monotonic_ns()
     done = t_exit
     entries = 0
@@ -215,6 +250,8 @@ def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, v
                 if verify:
                     entries += sum(r["counts"].values())
     j_cpu = sum(j.cpu() - c0 for j, c0 in zip(journalds, j_cpu0))
+    j_csw = [sum(counts.context_switches(j.pid)[k] - c0[k] for j, c0 in zip(journalds, j_csw0)) for k in (0, 1)]
+    syscalls = {who: p.stop() for who, p in perf.items()}
     if not all(j.alive() for j in journalds):
         raise RuntimeError("a journald died during the run (another process may have killed it)")
     if files:
@@ -230,4 +267,10 @@ def _run_load(tools, load, journalds, run_id, workdir, verify, files, journal, v
             "journald_busy": j_cpu / secs if journal else None, "sender_busy": sender_cpu / secs,
             "entries": entries if verify else None,
             # journal_wait found nothing new for a second and read on with a new handle
-            "wait_reopened": reopened}
+            "wait_reopened": reopened,
+            # Times the senders slept (their wake-ups) and were preempted, per line.
+            "sender_vcsw_per_line": sender_csw[0] / lines, "sender_ivcsw_per_line": sender_csw[1] / lines,
+            "journald_vcsw_per_line": j_csw[0] / lines if journal else None,
+            "journald_ivcsw_per_line": j_csw[1] / lines if journal else None,
+            "sender_counts": counts.per_line(syscalls["sender"], lines) if "sender" in syscalls else None,
+            "journald_counts": counts.per_line(syscalls["journald"], lines) if "journald" in syscalls else None}

@@ -387,6 +387,20 @@ def messages(entries, stream):
     return [field_bytes(e.get("MESSAGE")) for e in entries if e.get("STREAM") == stream]
 
 
+def task_entries(cluster, task_id, stdout_done, timeout=30):
+    """A task's journal entries, once stdout_done(its STDOUT messages) holds: an int n
+    waits for n lines, bytes for that line."""
+    if isinstance(stdout_done, int):
+        done = lambda m, n=stdout_done: len(m) >= n  # noqa: E731
+    else:
+        done = lambda m, line=stdout_done: line in m  # noqa: E731
+
+    def ready():
+        es = cluster.journal.entries(f"TASK_ID={task_id}")
+        return es if done(messages(es, "STDOUT")) else None
+    return wait_for(f"{task_id}'s entries", ready, timeout=timeout)
+
+
 def contains_run(haystack, needle):
     """needle's items appear in haystack consecutively, in order."""
     n = len(needle)
@@ -403,9 +417,7 @@ def run_payload_task(cluster, tmp, task, timeout=180):
     fw = cluster.framework_id(out)
     execs = cluster.executors(fw)
     check(len(execs) == 1, f"expected one executor, got {execs}")
-    es = wait_for("the task's entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >=
-                                                  len(lines_of(STDOUT_PAYLOAD)) else None)(
-        cluster.journal.entries(f"TASK_ID={task_id}")), timeout=30)
+    es = task_entries(cluster, task_id, len(lines_of(STDOUT_PAYLOAD)))
     return fw, execs[0], es
 
 
@@ -476,8 +488,7 @@ def case_task_group(cluster, tmp):
     total = 0
     for i in (1, 2):
         want = [b"first line of %d" % i] + lines_of(STDOUT_PAYLOAD)
-        es = wait_for(f"pod-{i}'s entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= len(want) else None)(
-            cluster.journal.entries(f"TASK_ID=pod-{i}")), timeout=30)
+        es = task_entries(cluster, f"pod-{i}", len(want))
         check(messages(es, "STDOUT") == want, f"pod-{i} stdout lines: {messages(es, 'STDOUT')[:5]}…")
         check(messages(es, "STDERR") == lines_of(STDERR_PAYLOAD), f"pod-{i} stderr lines: {messages(es, 'STDERR')}")
         containers = {e["CONTAINER_ID"] for e in es}
@@ -1097,8 +1108,7 @@ def case_image_pod(cluster, tmp):
     total = 0
     for i in (1, 2):
         want = [b"first of %d" % i] + lines_of(STDOUT_PAYLOAD)
-        es = wait_for(f"ipod-{i}'s entries", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= len(want) else None)(
-            cluster.journal.entries(f"TASK_ID=ipod-{i}")), timeout=30)
+        es = task_entries(cluster, f"ipod-{i}", len(want))
         check(messages(es, "STDOUT") == want, f"ipod-{i} stdout lines: {messages(es, 'STDOUT')[:5]}…")
         # The launcher's own lines come first on the container's stderr: the task's follow
         # them, exact.
@@ -1124,8 +1134,7 @@ def case_oom_task(cluster, tmp):
     check(re.search(r"[Mm]emory limit exceeded|REASON_CONTAINER_LIMITATION_MEMORY|OOM", out),
           f"the task failed, but not for its memory limit:\n{out}")
     want = [b"before the limit %d" % i for i in range(n)]
-    es = wait_for("the task's lines", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= n else None)(
-        cluster.journal.entries("TASK_ID=oom")), timeout=30)
+    es = task_entries(cluster, "oom", n)
     check([m for m in messages(es, "STDOUT") if m.startswith(b"before")] == want,
           f"{len(messages(es, 'STDOUT'))} of {n} lines before the OOM kill")
     return f"{n} of {n} lines of a task killed by its memory limit"
@@ -1145,8 +1154,7 @@ def case_kill_policy(cluster, tmp):
     out = proc.log.read().decode(errors="replace")
     proc.log.close()
     check(Cluster._states(out).get("graceful") == "TASK_KILLED", f"the task was not killed:\n{out}")
-    es = wait_for("the task's last words", lambda: (lambda e: e if b"goodbye on SIGTERM" in messages(e, "STDOUT")
-                                                    else None)(cluster.journal.entries("TASK_ID=graceful")), timeout=30)
+    es = task_entries(cluster, "graceful", b"goodbye on SIGTERM")
     check(b"last stderr words" in messages(es, "STDERR"), f"stderr's last words missing: {messages(es, 'STDERR')}")
     check(messages(es, "STDOUT")[0] == b"running", f"stdout: {messages(es, 'STDOUT')[:3]}")
     return "last words on SIGTERM delivered from both streams"
@@ -1164,8 +1172,7 @@ def case_tty_task(cluster, tmp):
                                  "echo to stderr >&2"}}
     out, states = cluster.execute(f"--task=file://{write_json(tmp, 'tty.json', task)}")
     check(states.get("tty") == "TASK_FINISHED", f"task did not finish:\n{out}")
-    es = wait_for("the task's lines", lambda: (lambda e: e if b"to stderr\r" in messages(e, "STDOUT") else None)(
-        cluster.journal.entries("TASK_ID=tty")), timeout=30)
+    es = task_entries(cluster, "tty", b"to stderr\r")
     check(contains_run(messages(es, "STDOUT"), [b"tty line %d\r" % i for i in range(n)] + [b"to stderr\r"]),
           f"tty lines: {messages(es, 'STDOUT')[:8]}…")
     check(not messages(es, "STDERR"), f"entries on STDERR from one terminal: {messages(es, 'STDERR')[:3]}")
@@ -1192,8 +1199,7 @@ def case_checked_pod(cluster, tmp):
     out, states = cluster.execute(f"--task_group=file://{write_json(tmp, 'checked.json', {'tasks': [task]})}",
                                   "--checkpoint")
     check(states.get("checked") == "TASK_FINISHED", f"task did not finish:\n{out}")
-    es = wait_for("the task's lines", lambda: (lambda e: e if len(messages(e, "STDOUT")) >= n else None)(
-        cluster.journal.entries("TASK_ID=checked")), timeout=30)
+    es = task_entries(cluster, "checked", n)
     check(messages(es, "STDOUT") == [b"task line %d" % i for i in range(n)], f"stdout: {messages(es, 'STDOUT')[:5]}…")
     stderr = [m for m in messages(es, "STDERR") if not launcher_line(m)]
     check(not stderr, f"the task's stderr holds {stderr[:3]}")

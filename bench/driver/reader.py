@@ -1,32 +1,32 @@
-#!/usr/bin/env python3
-"""mesos-journald-logs against `journalctl -o cat` reading one task's entries back from a
-journald namespace: lines/s and CPU. Started by scripts/bench-reader.sh (as root).
+"""The reader group: mesos-journald-logs against `journalctl -o cat` reading one task's
+entries back from a journald namespace: lines/s and CPU. Run by run_bench.py (group
+`reader`); docs/reading.md#speed cites it.
 
-Two journals of 200,000 entries each, written by the companion with the Mesos fields:
+Two journals of 200,000 entries each (a fifth with --quick), written by the companion
+with the Mesos fields:
   whole  200,000 lines of 100 B, one entry each;
   split   50,000 lines of 400 B at --max-line-bytes 100, four pieces each.
-Each reader reads the task (same match, TASK_ID=...) into a pipe that this script
+Each reader reads the task (same match, TASK_ID=...) into a pipe that this module
 drains; lines/s and entries/s are per wall second, CPU is the reader's (user + system),
 all medians; the reader's raw output is checked once against what was written (journalctl
 -o cat prints pieces, one per line, so it is the floor of reading these entries, not
-an equivalent). Median of --runs repetitions, interleaved."""
-import argparse
+an equivalent). Median of the repetitions (5 in a full run), interleaved."""
 import os
 import resource
 import statistics
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from contenders import MESOS_FIELDS  # noqa: E402
-from journald import Journald  # noqa: E402
+from contenders import MESOS_FIELDS
+from journald import Journald
 
 TASK_ID = "bench-task.1"
 VARIANTS = {  # name: (lines, bytes per line without '\n', --max-line-bytes)
     "whole": (200000, 100, 48 * 1024),
     "split": (50000, 400, 100),
 }
+LABELS = {"whole": "{lines:,} lines of 100 B, one entry each",
+          "split": "{lines:,} lines of 400 B split into 4 pieces ({entries:,} entries)"}
 
 
 def task_output(lines, size):
@@ -43,7 +43,7 @@ def fill(pipe, journald, text, max_line):
 
 
 def timed(argv):
-    """Runs argv with its stdout drained; wall seconds, CPU seconds, bytes, output."""
+    """Runs argv with its stdout drained; wall seconds, CPU seconds, output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -65,20 +65,16 @@ def wait_stored(journald, entries):
     raise RuntimeError("the journal did not get every entry")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--build-dir", required=True)
-    ap.add_argument("--runs", type=int, default=5)
-    args = ap.parse_args()
-    b = os.path.abspath(args.build_dir)
-    pipe, logs = f"{b}/src/mesos-journald-pipe", f"{b}/src/mesos-journald-logs"
-    print(f"load average at start: {open('/proc/loadavg').read().split()[:3]}", flush=True)
-    print("| journal | reader | lines printed | lines/s | entries/s | CPU s | wall s (each run) |")
-    print("|---|---|---:|---:|---:|---:|---|")
+def run(tools, tag, runs, quick):
+    """One row per (journal, reader): lines, entries, every repetition's wall and CPU."""
+    logs = os.path.join(os.path.dirname(tools.pipe), "mesos-journald-logs")
+    rows = []
     for name, (lines, size, max_line) in VARIANTS.items():
-        with Journald(f"mjrb{os.getpid()}-{name}") as j:
+        if quick:
+            lines //= 5
+        with Journald(f"{tag}-reader-{name}") as j:
             text = task_output(lines, size)
-            fill(pipe, j, text, max_line)
+            fill(tools.pipe, j, text, max_line)
             entries = lines * -(-size // max_line)
             wait_stored(j, entries)
             readers = {
@@ -86,7 +82,7 @@ def main():
                 "journalctl -o cat": ["journalctl", f"--namespace={j.name}", "-o", "cat", f"TASK_ID={TASK_ID}"],
             }
             samples = {r: [] for r in readers}
-            for rep in range(args.runs):
+            for rep in range(runs):
                 for r, argv in readers.items():
                     wall, cpu, out = timed(argv)
                     if rep == 0 and r.startswith("mesos-journald-logs") and out != text:
@@ -96,14 +92,27 @@ def main():
                         raise RuntimeError(f"{name}: journalctl printed {printed} of {entries} entries")
                     samples[r].append((wall, cpu))
             for r, s in samples.items():
-                walls = [w for w, _ in s]
-                out_lines = lines if r.startswith("mesos") else entries
-                wall = statistics.median(walls)
-                print(f"| {name} ({entries:,} entries) | `{r}` | {out_lines:,} | {out_lines / wall:,.0f} | "
-                      f"{entries / wall:,.0f} | {statistics.median(c for _, c in s):.2f} | "
-                      f"{', '.join(f'{w:.2f}' for w in walls)} |", flush=True)
-    print(f"load average at end: {open('/proc/loadavg').read().split()[:3]}")
+                row = {"journal": name, "lines": lines, "entries": entries, "reader": r,
+                       "printed": lines if r.startswith("mesos") else entries,
+                       "wall_s": [w for w, _ in s], "cpu_s": [c for _, c in s]}
+                rows.append(row)
+                wall = statistics.median(row["wall_s"])
+                print(f"  {name:5} {r:28} {row['printed'] / wall:9.0f} lines/s  CPU "
+                      f"{statistics.median(row['cpu_s']):.2f} s", flush=True)
+    return rows
 
 
-if __name__ == "__main__":
-    main()
+def markdown(rows):
+    if not rows:
+        return "Not measured yet: `sudo scripts/bench.sh --only reader`."
+    out = ["| journal | reader | lines printed | lines/s | entries/s | CPU s | wall s (each run) |",
+           "|---|---|---:|---:|---:|---:|---|"]
+    last = None
+    for r in rows:
+        wall = statistics.median(r["wall_s"])
+        label = LABELS[r["journal"]].format(**r) if r["journal"] != last else ""
+        last = r["journal"]
+        out.append(f"| {label} | `{r['reader']}` | {r['printed']:,} | {r['printed'] / wall:,.0f} | "
+                   f"{r['entries'] / wall:,.0f} | {statistics.median(r['cpu_s']):.2f} | "
+                   f"{', '.join(f'{w:.2f}' for w in r['wall_s'])} |")
+    return "\n".join(out)
