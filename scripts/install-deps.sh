@@ -11,6 +11,7 @@ packages=(
   python3                         # scripts/check-skips.py, man pages, the Mesos suite, the benchmark driver
   dpkg-dev                        # cpack -G DEB (dpkg-shlibdeps) for the package test
   bash-completion                 # the completion test
+  systemd-journal-remote          # the soak (tests/soak): systemd-journal-upload and -remote on this host
 )
 # MJ_WITH_MESOS=1 (scripts/test.sh, given Mesos installations): Mesos' installed stout
 # headers include curl's, and the suite's Docker containerizer case needs a dockerd.
