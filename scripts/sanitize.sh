@@ -58,14 +58,9 @@ export LSAN_OPTIONS="exitcode=86"
 # The Mesos suite (label "mesos") runs a real agent against the unsanitized build in
 # scripts/test.sh; this build has no module, so here it would only be a skip. The soak
 # (label "soak", tests/soak) too runs there only: a minute of CI's time that the sanitized
-# companions would spend mostly slower, and the resend defect below likelier.
+# companions would spend mostly slower.
 select=(-LE 'systemd|mesos|soak')
 [ "${SANITIZE_SYSTEMD:-0}" = 1 ] && select=(-LE 'mesos|soak')
-# Left out here, and run unsanitized by scripts/test.sh: a journald SIGKILLed while it
-# links an entry can leave it found by some matches and not others, and the resend
-# decision then gives one reader a duplicate (docs/reliability.md). ASan's slowdown
-# made that likely; an open defect, not a sanitizer finding.
-select+=(-E '^CompanionTest\.JournaldKilledMidStreamEveryLineArrivesExactlyOnceInOrder$')
 status=0
 scripts/run-ctest.sh "$build_dir" -j "$jobs" --timeout 300 "${select[@]}" "$@" || status=$?
 end=$(date +%s)

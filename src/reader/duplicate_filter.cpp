@@ -26,7 +26,9 @@ class Fnv {
 template <typename F>
 void hash_fields(const JournalRecord& r, F& f) {
   f.add(r.boot_id);
-  f.add_u64(r.monotonic_usec);
+  // A copy the companion sent again after journald died is keyed with its original's
+  // time, which makes it the original's equal (duplicate_filter.h).
+  f.add_u64(r.resend_of_monotonic_usec != 0 ? r.resend_of_monotonic_usec : r.monotonic_usec);
   f.add(r.pid);
   f.add(r.message);
   f.add_u64(static_cast<std::uint64_t>(r.stream));

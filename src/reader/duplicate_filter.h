@@ -23,7 +23,17 @@
 //   rather than a line lost.
 //
 // A machine's own journal holds no copies (sd-journal itself skips an entry it finds in
-// two files, by seqnum id and seqnum); there the filter finds nothing.
+// two files, by seqnum id and seqnum) but one kind, which the companion marks: a
+// standalone journald SIGKILLed while it stored an entry can leave it linked into the
+// file's list of entries and into the index of some of its field values but not of
+// others. No read-back can tell whether every reader finds it, so the companion sends it
+// again (core/journald/stored_entry_counter.h), and the copy carries
+// MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC, the original's monotonic time: it is keyed
+// with that time instead of its own, so it equals the original in every field of the
+// key. A reader whose match found the original prints it and drops the copy; one whose
+// match did not (the original's value for that field was not indexed yet) prints the
+// copy, once. The copy comes after the original, in the file the restarted journald
+// started (same boot, later monotonic time), a few entries later.
 //
 // sd-journal returns the copy next to the original when they are in different files
 // (ordered by boot and monotonic time), and at most one interrupted upload later in the

@@ -46,6 +46,10 @@ struct JournalRecord {
   unsigned ordinal = 0;
   bool partial_last = false;
   bool no_newline = false;      // MESOS_JOURNALD_NO_NEWLINE=true
+  // MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC: this entry is the companion's copy of one
+  // that a journald killed while storing it had left partly indexed; the original's
+  // monotonic time (same boot). 0 on every other entry.
+  std::uint64_t resend_of_monotonic_usec = 0;
   std::optional<GapInfo> gap;
 };
 

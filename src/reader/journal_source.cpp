@@ -29,6 +29,7 @@ void take_field(std::string_view name, std::string_view value, JournalRecord& r,
       else if (name == "MESOS_JOURNALD_DROPPED_BYTES") gap.bytes = to_u64(value);
       else if (name == "MESOS_JOURNALD_DROPPED_FIRST_USEC") gap.first_usec = to_u64(value);
       else if (name == "MESOS_JOURNALD_DROPPED_LAST_USEC") gap.last_usec = to_u64(value);
+      else if (name == "MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC") r.resend_of_monotonic_usec = to_u64(value);
       break;
     case 'S':
       if (name == "STREAM")

@@ -173,6 +173,11 @@ std::vector<JournalEntry> JournaldInstance::entries(const std::vector<std::strin
     if (r < 0) break;
     if (r > 0) {
       JournalEntry e;
+      // journalctl -o json's name for it: where journald stored it (reader/duplicate_filter.h)
+      std::uint64_t monotonic = 0;
+      sd_id128_t boot;
+      if (sd_journal_get_monotonic_usec(j, &monotonic, &boot) >= 0)
+        e["__MONOTONIC_TIMESTAMP"].push_back(std::to_string(monotonic));
       const void* data;
       size_t len;
       SD_JOURNAL_FOREACH_DATA(j, data, len) {

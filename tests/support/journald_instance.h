@@ -12,7 +12,8 @@
 
 namespace mj::test {
 
-// Every value of every field of one entry (journald allows repeated fields).
+// Every value of every field of one entry (journald allows repeated fields), and its
+// __MONOTONIC_TIMESTAMP.
 using JournalEntry = std::map<std::string, std::vector<std::string>>;
 
 // The first value of `field`, or "<missing>".

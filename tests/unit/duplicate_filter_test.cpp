@@ -145,5 +145,48 @@ TEST(DuplicateFilter, RecordsWithoutSourceTimesAreNeverDuplicates) {
   EXPECT_FALSE(f.seen_before(r));
 }
 
+// The companion's marked resend (MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC): a journald
+// killed while storing an entry left it partly indexed, and the companion sent it again
+// naming the original's monotonic time. The copy has its own, later time.
+JournalRecord marked_copy(std::string message, std::uint64_t original, std::uint64_t own) {
+  JournalRecord r = entry(std::move(message), own);
+  r.resend_of_monotonic_usec = original;
+  return r;
+}
+
+// A reader whose match found the partly indexed original prints it and drops the copy.
+TEST(DuplicateFilter, AMarkedCopyOfAnEntrySeenIsSeenBefore) {
+  DuplicateFilter f;
+  EXPECT_FALSE(f.seen_before(entry("n4", 1000)));  // the original, its datagram's time
+  EXPECT_FALSE(f.seen_before(entry("n5", 5000)));  // lost with the socket queue, resent unmarked
+  EXPECT_TRUE(f.seen_before(marked_copy("n4", 1000, 4000)));
+  EXPECT_FALSE(f.seen_before(entry("n6", 6000)));
+}
+
+// A reader whose match did not find it (its field was not indexed yet) prints the copy,
+// and a second copy (sent again after a second death) names the same original.
+TEST(DuplicateFilter, AMarkedCopyOfAnEntryNotSeenIsPrintedOnce) {
+  DuplicateFilter f;
+  EXPECT_FALSE(f.seen_before(entry("n3", 1000)));
+  EXPECT_FALSE(f.seen_before(marked_copy("n4", 1000, 4000)));
+  EXPECT_TRUE(f.seen_before(marked_copy("n4", 1000, 9000)));
+}
+
+// The mark names a time, not an entry: the original's datagram held other lines with
+// that time, and a copy equals only the one with its own fields.
+TEST(DuplicateFilter, AMarkedCopyEqualsOnlyTheEntryWithItsFields) {
+  DuplicateFilter f;
+  EXPECT_FALSE(f.seen_before(entry("n3", 1000)));
+  EXPECT_FALSE(f.seen_before(entry("n4", 1000)));
+  EXPECT_FALSE(f.seen_before(marked_copy("n5", 1000, 4000)));
+  JournalRecord other_pid = marked_copy("n4", 1000, 4000);
+  other_pid.pid = "43";
+  EXPECT_FALSE(f.seen_before(other_pid));
+  JournalRecord other_time = marked_copy("n4", 999, 4000);
+  EXPECT_FALSE(f.seen_before(other_time));
+  // Nor is an unmarked entry at the copy's own time the original's equal.
+  EXPECT_FALSE(f.seen_before(entry("n4", 4000)));
+}
+
 }  // namespace
 }  // namespace mj

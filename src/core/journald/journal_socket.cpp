@@ -3,6 +3,7 @@
 #include "core/base/unix_address.h"
 #include "core/entry/native_encoding.h"
 #include "core/journald/replay_plan.h"
+#include "core/journald/resend_marker.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <iterator>
 
 namespace mj {
 namespace {
@@ -160,8 +162,9 @@ void JournalSocket::plan_replay() {
   // in the journal: count it, and send again what is missing (the tail of what was sent,
   // since the queue is first in, first out).
   const std::size_t kept = ring_.size();
-  Result<std::uint64_t> stored =
-      counter_ ? counter_->count() : Result<std::uint64_t>(Error{"the journal to read back is unknown"});
+  Result<StoredEntries> read_back =
+      counter_ ? counter_->count() : Result<StoredEntries>(Error{"the journal to read back is unknown"});
+  Result<std::uint64_t> stored = read_back ? Result<std::uint64_t>(read_back->count) : read_back.error();
   // A dying journald can take what of ours it had not read after our last send (kernel
   // sizes are at least the bytes, so the newest entries within that many bytes cover
   // it) and the datagram it was storing. A read-back that misses more is not loss (a
@@ -170,13 +173,27 @@ void JournalSocket::plan_replay() {
   const std::uint64_t could_take =
       (unread_after_send_ == SIZE_MAX ? kept : ring_.newest_within(unread_after_send_)) + kMaxEntriesPerDatagram;
   ReplayPlan plan = plan_resend(sent_total_, stored, kept, could_take);
-  for (std::size_t i = kept - plan.resend; i < kept; ++i) replay_.push_back(ring_.at(i));
+  // The missing tail goes before whatever is still waiting to be sent again (entries a
+  // journald that died during an earlier resend never got): those come after it.
+  std::deque<std::string> tail;
+  for (std::size_t i = kept - plan.resend; i < kept; ++i) tail.push_back(ring_.at(i));
+  // An entry journald had listed but not indexed by _PID when it died is in the tail:
+  // its copy names it (resend_marker.h). Entries sent again go one to a datagram
+  // (attempt()), so the copy shares its time with no other entry.
+  const std::size_t marked = read_back ? mark_resent_copies(tail, plan.lost, read_back->partly_indexed) : 0;
+  replay_.insert(replay_.begin(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
   ring_.clear();
   sent_total_ = plan.sent_total;
   stats_.replayed += plan.resend;
+  stats_.resent_marked += marked;
   stats_.lost_with_journald += plan.lost;
   stats_.at_risk_with_journald += plan.at_risk;
-  if (!plan.message.empty()) diag_.report(plan.message);
+  if (!plan.message.empty())
+    diag_.report(plan.message + (marked == 0 ? std::string()
+                                             : " (" + std::to_string(marked) +
+                                                   " of them stored but not yet indexed by every field when "
+                                                   "journald died: sent again marked " +
+                                                   std::string(kResendOfField) + ")"));
 }
 
 void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {

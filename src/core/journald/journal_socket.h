@@ -59,6 +59,7 @@ struct JournalSocketStats {
   std::uint64_t pauses = 0;         // of which send() paused (SendPacer) before retrying
   std::uint64_t batch_calls = 0;    // sendmmsg() calls that sent at least one datagram
   std::uint64_t replayed = 0;       // entries sent again after journald lost them
+  std::uint64_t resent_marked = 0;  // of which copies of an entry journald had stored but not indexed
   std::uint64_t lost_with_journald = 0;  // lost with a dead journald's queue, not kept to resend
   std::uint64_t at_risk_with_journald = 0;  // may have been lost so; the journal could not be read back
 };

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "core/base/shared_library.h"
 #include "core/base/wait_control.h"
@@ -28,6 +29,10 @@ struct SdJournalApi {
   decltype(&::sd_journal_get_realtime_usec) get_realtime_usec = nullptr;
   decltype(&::sd_journal_has_runtime_files) has_runtime_files = nullptr;
   decltype(&::sd_journal_has_persistent_files) has_persistent_files = nullptr;
+  decltype(&::sd_journal_flush_matches) flush_matches = nullptr;
+  decltype(&::sd_journal_get_data) get_data = nullptr;
+  decltype(&::sd_journal_get_monotonic_usec) get_monotonic_usec = nullptr;
+  decltype(&::sd_journal_set_data_threshold) set_data_threshold = nullptr;
   bool loaded = false;
 
   Status load() {
@@ -41,7 +46,10 @@ struct SdJournalApi {
               lib.resolve(test_cursor, "sd_journal_test_cursor") && lib.resolve(get_cursor, "sd_journal_get_cursor") &&
               lib.resolve(get_realtime_usec, "sd_journal_get_realtime_usec") &&
               lib.resolve(has_runtime_files, "sd_journal_has_runtime_files") &&
-              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files");
+              lib.resolve(has_persistent_files, "sd_journal_has_persistent_files") &&
+              lib.resolve(flush_matches, "sd_journal_flush_matches") && lib.resolve(get_data, "sd_journal_get_data") &&
+              lib.resolve(get_monotonic_usec, "sd_journal_get_monotonic_usec") &&
+              lib.resolve(set_data_threshold, "sd_journal_set_data_threshold");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
     return Status::success();
@@ -66,7 +74,7 @@ StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
 
 StoredEntryCounter::~StoredEntryCounter() = default;
 
-Result<std::uint64_t> StoredEntryCounter::count() {
+Result<StoredEntries> StoredEntryCounter::count() {
   if (Status s = api_->load(); !s) return s.error();
   const SdJournalApi& sd = *api_;
   sd_journal* raw = nullptr;
@@ -86,6 +94,8 @@ Result<std::uint64_t> StoredEntryCounter::count() {
   if (!boot) return boot.error();
   std::string pid = "_PID=" + std::to_string(::getpid());
   std::string boot_match = "_BOOT_ID=" + *boot;
+  // Whole MESSAGE values for the partly indexed entries (sd-journal cuts them at 64 KiB).
+  (void)sd.set_data_threshold(j.get(), 0);
   if ((r = sd.add_match(j.get(), pid.data(), pid.size())) < 0 ||
       (r = sd.add_match(j.get(), boot_match.data(), boot_match.size())) < 0)
     return Error::from_errno("cannot filter the journal", -r);
@@ -123,7 +133,60 @@ Result<std::uint64_t> StoredEntryCounter::count() {
     ::free(c);
     counted_ = n;
   }
-  return n;
+  StoredEntries stored;
+  stored.count = n;
+  // Without them the count still holds: a partly indexed entry is then sent again
+  // unmarked, and a reader whose match found it prints it twice, as before the mark.
+  if (Status s = find_partly_indexed(j.get(), pid, *boot, stored.partly_indexed); !s) stored.partly_indexed.clear();
+  return stored;
+}
+
+// A partly indexed entry (stored_entry_counter.h) can only come after the last entry the
+// match found: journald had linked every entry before it completely. So that tail is
+// read again without matches, and an entry of ours there is recognised by the values of
+// its _PID and _BOOT_ID fields, read from the entry itself rather than through an index.
+// After a death that tail is the rest of the dead journald's file: at most what it wrote
+// of everyone's entries since our last stored one.
+Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::string& pid_match,
+                                               const std::string& boot_id, std::vector<PartlyIndexedEntry>& out) {
+  const SdJournalApi& sd = *api_;
+  sd.flush_matches(j);
+  int r = cursor_.empty() ? sd.seek_realtime_usec(j, since_usec_ > 10000000 ? since_usec_ - 10000000 : 0)
+                          : sd.seek_cursor(j, cursor_.c_str());
+  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
+  auto value_of = [&](const char* name, std::string_view& value) {
+    const void* data = nullptr;
+    std::size_t size = 0;
+    const std::size_t prefix = std::strlen(name) + 1;  // "NAME="
+    if (sd.get_data(j, name, &data, &size) < 0 || size < prefix) return false;
+    value = std::string_view(static_cast<const char*>(data) + prefix, size - prefix);
+    return true;
+  };
+  const std::string_view pid = std::string_view(pid_match).substr(std::strlen("_PID="));
+  bool first = true;
+  while ((r = sd.next(j)) > 0) {
+    // The entry the cursor names, found by the match, is where the tail starts.
+    if (first && !cursor_.empty() && sd.test_cursor(j, cursor_.c_str()) > 0) {
+      first = false;
+      continue;
+    }
+    first = false;
+    std::string_view value;
+    if (!value_of("_PID", value) || value != pid) continue;
+    if (!value_of("_BOOT_ID", value) || value != boot_id) continue;
+    std::uint64_t usec = 0;
+    if (cursor_.empty() && sd.get_realtime_usec(j, &usec) >= 0 && usec + 10000000 < since_usec_)
+      continue;  // a pid-reusing predecessor's entry
+    PartlyIndexedEntry e;
+    sd_id128_t boot{};
+    if ((r = sd.get_monotonic_usec(j, &e.monotonic_usec, &boot)) < 0)
+      return Error::from_errno("cannot read an entry's time in the journal", -r);
+    e.boot_id = boot_id;
+    if (value_of("MESSAGE", value)) e.message.assign(value);
+    out.push_back(std::move(e));
+  }
+  if (r < 0) return Error::from_errno("cannot read the journal", -r);
+  return Status::success();
 }
 
 }  // namespace mj

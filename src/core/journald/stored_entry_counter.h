@@ -6,12 +6,35 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/base/result.h"
+
+struct sd_journal;
 
 namespace mj {
 
 struct SdJournalApi;
+
+// An entry of this process that a dying journald had put into its file's list of entries
+// but not yet into the index of its _PID value: journal_file_link_entry() links an entry
+// into the list first and into the index of each field value after, one value at a time,
+// so a journald SIGKILLed in between leaves an entry that some matches find (those on
+// the values already linked) and others do not. It is not counted as stored, so it is
+// sent again; the copy names it (resend_marker.h) so that a reader that found both
+// prints it once, and one whose match did not find it prints the copy.
+struct PartlyIndexedEntry {
+  std::uint64_t monotonic_usec = 0;  // its __MONOTONIC_TIMESTAMP
+  std::string boot_id;               // its _BOOT_ID (ours), 32 hex digits
+  std::string message;               // its MESSAGE, to tell which entry sent it was
+};
+
+struct StoredEntries {
+  std::uint64_t count = 0;  // entries of ours a match on _PID and _BOOT_ID finds
+  // Entries of ours after the last one that match found, which it does not find, oldest
+  // first. At most one per journald death (journald links one entry at a time).
+  std::vector<PartlyIndexedEntry> partly_indexed;
+};
 
 class StoredEntryCounter {
  public:
@@ -23,14 +46,19 @@ class StoredEntryCounter {
   StoredEntryCounter(const StoredEntryCounter&) = delete;
   StoredEntryCounter& operator=(const StoredEntryCounter&) = delete;
 
-  // Entries stored so far. Counting resumes where the last call stopped.
-  Result<std::uint64_t> count();
+  // Entries stored so far, and the partly indexed ones after them. Counting resumes
+  // where the last call stopped; a partly indexed entry is reported again by every call
+  // as long as no entry the match finds comes after it.
+  Result<StoredEntries> count();
 
  private:
+  Status find_partly_indexed(::sd_journal* j, const std::string& pid_match, const std::string& boot_id,
+                             std::vector<PartlyIndexedEntry>& out);
+
   std::string namespace_;
   std::uint64_t since_usec_;
-  std::string cursor_;
-  std::uint64_t counted_ = 0;
+  std::string cursor_;         // the last entry the match on _PID and _BOOT_ID found
+  std::uint64_t counted_ = 0;  // entries the match found up to cursor_
   std::unique_ptr<SdJournalApi> api_;
 };
 
