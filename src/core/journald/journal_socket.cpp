@@ -165,13 +165,13 @@ void JournalSocket::plan_replay() {
   Result<StoredEntries> read_back =
       counter_ ? counter_->count() : Result<StoredEntries>(Error{"the journal to read back is unknown"});
   Result<std::uint64_t> stored = read_back ? Result<std::uint64_t>(read_back->count) : read_back.error();
-  // A dying journald can take what of ours it had not read after our last send (kernel
-  // sizes are at least the bytes, so the newest entries within that many bytes cover
-  // it) and the datagram it was storing. A read-back that misses more is not loss (a
-  // journal file this process could not read, or one journald was replacing as it
-  // started): without this bound every entry kept would be sent a second time.
+  // A dying journald can take what of ours it may have held (could_hold_: kernel sizes
+  // are at least the bytes, so the newest entries within that many bytes cover it) and
+  // the datagram it was storing. A read-back that misses more is not loss (a journal
+  // file this process could not read, or one journald was replacing as it started):
+  // without this bound every entry kept would be sent a second time.
   const std::uint64_t could_take =
-      (unread_after_send_ == SIZE_MAX ? kept : ring_.newest_within(unread_after_send_)) + kMaxEntriesPerDatagram;
+      (could_hold_ == SIZE_MAX ? kept : ring_.newest_within(could_hold_)) + kMaxEntriesPerDatagram;
   ReplayPlan plan = plan_resend(sent_total_, stored, kept, could_take);
   // The missing tail goes before whatever is still waiting to be sent again (entries a
   // journald that died during an earlier resend never got): those come after it.
@@ -183,6 +183,7 @@ void JournalSocket::plan_replay() {
   const std::size_t marked = read_back ? mark_resent_copies(tail, plan.lost, read_back->partly_indexed) : 0;
   replay_.insert(replay_.begin(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
   ring_.clear();
+  could_hold_ = 0;  // the new journald's socket holds nothing of ours yet
   sent_total_ = plan.sent_total;
   stats_.replayed += plan.resend;
   stats_.resent_marked += marked;
@@ -202,10 +203,19 @@ void JournalSocket::note_sent(const struct iovec* iov, int iovcnt) {
   ring_.push(iov, iovcnt);
 }
 
-void JournalSocket::note_unread() {
+std::size_t JournalSocket::unread_or_unknown() const {
   int unread = 0;
-  unread_after_send_ = ::ioctl(fd_.get(), SIOCOUTQ, &unread) == 0 && unread >= 0 ? static_cast<std::size_t>(unread)
-                                                                                   : SIZE_MAX;
+  return ::ioctl(fd_.get(), SIOCOUTQ, &unread) == 0 && unread >= 0 ? static_cast<std::size_t>(unread) : SIZE_MAX;
+}
+
+void JournalSocket::note_queued(std::size_t unread_before, std::size_t sent_bytes) {
+  // What journald had not taken just before a send that succeeded, plus that send: the
+  // send found journald alive, so the count before it is a true one. SIOCOUTQ after the
+  // send is not a bound: a journald that died between the send and the ioctl reads as
+  // one that took everything (its queue went with it, ours included). The soak lost 151
+  // lines so: a burst's sendmmsg(), journald killed, SIOCOUTQ 0, and the read-back's 151
+  // missing judged more than the 64 a dying journald could have held: not sent again.
+  could_hold_ = unread_before == SIZE_MAX ? SIZE_MAX : unread_before + sent_bytes;
 }
 
 JournalSocket::Attempt JournalSocket::prepare(int flags) {
@@ -217,10 +227,11 @@ JournalSocket::Attempt JournalSocket::prepare(int flags) {
   // Entries to send again go first, in their order, before anything newer.
   while (!replay_.empty()) {
     struct iovec again = {replay_.front().data(), replay_.front().size()};
+    const std::size_t before = unread_or_unknown();
     Attempt a = send_now(&again, 1, flags);
     if (a != Attempt::kSent) return a;
     note_sent(&again, 1);
-    note_unread();
+    note_queued(before, again.iov_len);
     replay_.pop_front();
   }
   return Attempt::kSent;
@@ -229,10 +240,11 @@ JournalSocket::Attempt JournalSocket::prepare(int flags) {
 JournalSocket::Attempt JournalSocket::attempt(const struct iovec* iov, int iovcnt, bool blocking) {
   const int flags = MSG_NOSIGNAL | (blocking ? 0 : MSG_DONTWAIT);
   if (Attempt a = prepare(flags); a != Attempt::kSent) return a;
+  const std::size_t before = unread_or_unknown();
   Attempt a = send_now(iov, iovcnt, flags);
   if (a == Attempt::kSent) {
     note_sent(iov, iovcnt);
-    note_unread();
+    note_queued(before, iov_size(iov, iovcnt));
   }
   return a;
 }
@@ -332,8 +344,9 @@ JournalSocket::Attempt JournalSocket::probe() {
   const int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
   if (Attempt a = prepare(flags); a != Attempt::kSent) return a;
   struct msghdr mh{};
+  const std::size_t before = unread_or_unknown();
   if (::sendmsg(fd_.get(), &mh, flags) >= 0) {
-    note_unread();
+    note_queued(before, 0);
     return Attempt::kSent;
   }
   int err = errno;
@@ -343,8 +356,8 @@ JournalSocket::Attempt JournalSocket::probe() {
 }
 
 std::size_t JournalSocket::unread_bytes() const {
-  int unread = 0;
-  return fd_ && ::ioctl(fd_.get(), SIOCOUTQ, &unread) == 0 && unread > 0 ? static_cast<std::size_t>(unread) : 0;
+  const std::size_t unread = fd_ ? unread_or_unknown() : 0;
+  return unread == SIZE_MAX ? 0 : unread;
 }
 
 bool JournalSocket::settle(WaitControl& control) {
@@ -426,19 +439,23 @@ void JournalSocket::send_batch(const EntryIov* entries, std::size_t n, WaitContr
   while (i < n) {
     if (connected_ && !peer_lost_ && replay_.empty() && n - i > 1) {
       const std::size_t datagrams = pack(entries + i, n - i);
+      const std::size_t before = unread_or_unknown();
       int sent = ::sendmmsg(fd_.get(), batch_.data(), static_cast<unsigned>(datagrams), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (sent > 0) {
         ++stats_.batch_calls;
         note_recovered();
+        std::size_t bytes = 0;
         for (int d = 0; d < sent; ++d) {
           ++stats_.datagrams;
           pacer_.on_sent();
+          const struct msghdr& mh = batch_[static_cast<std::size_t>(d)].msg_hdr;
+          bytes += iov_size(mh.msg_iov, static_cast<int>(mh.msg_iovlen));
           for (std::size_t k = 0; k < batch_entries_[static_cast<std::size_t>(d)]; ++k, ++i) {
             note_sent(entries[i].iov, entries[i].iovcnt);
             out[i] = SendOutcome::kSent;
           }
         }
-        note_unread();
+        note_queued(before, bytes);
         continue;
       }
     }

@@ -122,8 +122,10 @@ class JournalSocket {
   std::size_t unread_bytes() const;  // of ours, not yet taken by journald (SIOCOUTQ)
   Attempt send_now(const struct iovec* iov, int iovcnt, int flags);
   void note_sent(const struct iovec* iov, int iovcnt);
-  // After a send: how much of ours journald has not read yet (SIOCOUTQ).
-  void note_unread();
+  // SIOCOUTQ: bytes of ours journald has not taken, SIZE_MAX when unknown.
+  std::size_t unread_or_unknown() const;
+  // After a send that succeeded: what a dying journald can hold from now on.
+  void note_queued(std::size_t unread_before, std::size_t sent_bytes);
   // Lays out entries[0..n) as datagrams in batch_; returns how many datagrams.
   std::size_t pack(const EntryIov* entries, std::size_t n);
   void plan_replay();
@@ -148,10 +150,11 @@ class JournalSocket {
   SentRing ring_;
   std::uint64_t sent_total_ = 0;  // entries journald should have, as far as we know
   bool peer_lost_ = false;        // the journald we were connected to is gone
-  // Bytes (kernel sizes, each at least the datagram's) of ours that journald had not read
-  // right after our last send: all a dying journald can have taken, but for the datagram
-  // it was storing. SIZE_MAX when unknown.
-  std::size_t unread_after_send_ = SIZE_MAX;
+  // Bytes of ours a journald dying from now on can hold: those it had not taken (SIOCOUTQ,
+  // kernel sizes, each at least the datagram's) just before our last send, plus the
+  // bytes of that send (note_queued()). With the datagram it was storing, all a dying
+  // journald can have taken. SIZE_MAX: unknown (SIOCOUTQ failed).
+  std::size_t could_hold_ = 0;
   std::deque<std::string> replay_;
   std::unique_ptr<StoredEntryCounter> counter_;
   // Reused by send_batch(): the datagrams, their iovecs, and how many entries each holds.
