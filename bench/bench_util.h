@@ -1,10 +1,12 @@
 // Small helpers shared by the bench programs: a monotonic clock in nanoseconds (the same
 // clock Python's time.monotonic_ns() reads, so the driver can compare timestamps), the
-// benchmark's line format, and "--flag value" argument lookup.
+// benchmark's line format, a whole write() to stdout, and "--flag value" argument lookup.
 #pragma once
 
 #include <time.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +21,18 @@ inline std::int64_t monotonic_ns() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Writes all n bytes to stdout, on through EINTR and short writes; false on an error.
+inline bool write_all(const char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(STDOUT_FILENO, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
 }
 
 // Line i of a run: a 10-digit sequence number, a space, then 'x' up to `size` bytes

@@ -30,17 +30,6 @@
 
 namespace {
 
-bool write_all(const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(STDOUT_FILENO, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
 int run_writer(const mjbench::Args& args) {
   const std::uint64_t count = args.num("--count", 1000);
   const auto interval = std::chrono::milliseconds(args.num("--interval-ms", 10));
@@ -53,10 +42,10 @@ int run_writer(const mjbench::Args& args) {
     const long long stamp = mjbench::monotonic_ns();
     int n = std::snprintf(buf, sizeof buf, "LAT %llu %lld%s", static_cast<unsigned long long>(i), stamp,
                           gap_ms ? "" : "\n");
-    if (!write_all(buf, static_cast<std::size_t>(n))) return 1;
+    if (!mjbench::write_all(buf, static_cast<std::size_t>(n))) return 1;
     if (gap_ms) {
       std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
-      if (!write_all("\n", 1)) return 1;
+      if (!mjbench::write_all("\n", 1)) return 1;
       next = std::chrono::steady_clock::now() + interval;
     }
   }

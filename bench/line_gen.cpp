@@ -15,21 +15,6 @@
 
 #include "bench_util.h"
 
-namespace {
-
-bool write_all(const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(STDOUT_FILENO, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   mjbench::Args args(argc, argv);
   const std::uint64_t count = args.num("--count", 100000);
@@ -43,13 +28,13 @@ int main(int argc, char** argv) {
   for (std::uint64_t i = 0; i < count; ++i) {
     mjbench::format_line(line, i, size);
     if (!bursty) {
-      if (!write_all(line.data(), line.size())) return 1;
+      if (!mjbench::write_all(line.data(), line.size())) return 1;
       continue;
     }
     block += line;
     bool burst_end = (i + 1) % burst == 0 || i + 1 == count;
     if (block.size() >= 64 * 1024 || burst_end) {
-      if (!write_all(block.data(), block.size())) return 1;
+      if (!mjbench::write_all(block.data(), block.size())) return 1;
       block.clear();
     }
     if (burst_end && i + 1 < count) std::this_thread::sleep_for(pause);
