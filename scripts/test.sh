@@ -7,6 +7,9 @@
 #
 #   [MJ_MESOS_ROOTS="PREFIX [PREFIX...]"] scripts/test.sh [ctest args...]
 #
+# MJ_MESOS_MEASURE=OFF leaves out the Mesos suite's measuring cases (.ci/run does: they
+# assert only that their tasks ran, and cost CI a minute).
+#
 # MJ_MESOS_ROOTS (or MESOS_ROOT, one prefix) names full Mesos installations, e.g.
 # "/opt/mesos /opt/mesos-1.11.0" (../shared/mesos/install.sh makes them). The first is
 # build/'s: the module is built against it and the whole suite runs there. Each further
@@ -28,7 +31,7 @@ fi
 scripts/install-deps.sh
 # The benchmarks are not tests (scripts/bench.sh builds them into build-bench/): not
 # compiling their 8 programs here keeps CI's time for the tests.
-scripts/build.sh -DMJ_BUILD_BENCH=OFF "${mesos_flags[@]}"
+scripts/build.sh -DMJ_BUILD_BENCH=OFF -DMJ_MESOS_MEASURE="${MJ_MESOS_MEASURE:-ON}" "${mesos_flags[@]}"
 status=0
 scripts/run-ctest.sh "${BUILD_DIR:-build}" -j "$(nproc)" "$@" || status=$?
 
