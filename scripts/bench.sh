@@ -5,7 +5,7 @@
 # docs/performance.png. Needs root: it starts private journald namespace instances. Not
 # part of CI. See docs/performance.md#running-it.
 #
-#   scripts/bench.sh                         every group (20+ min on 2 cores)
+#   scripts/bench.sh                         every group (about 12 min on 2 idle cores)
 #   scripts/bench.sh --quick                 fewer lines, one repetition
 #   scripts/bench.sh --only latency          some groups (repeatable or a comma list):
 #                                            throughput, counts, lever, probes, files,
