@@ -6,9 +6,12 @@
 #include <cstring>
 #include <fstream>
 #include <string_view>
+#include <thread>
 
 #include "core/base/shared_library.h"
 #include "core/base/wait_control.h"
+#include "core/journald/journal_files.h"
+#include "core/journald/settled_read.h"
 
 namespace mj {
 
@@ -33,6 +36,7 @@ struct SdJournalApi {
   decltype(&::sd_journal_get_data) get_data = nullptr;
   decltype(&::sd_journal_get_monotonic_usec) get_monotonic_usec = nullptr;
   decltype(&::sd_journal_set_data_threshold) set_data_threshold = nullptr;
+  decltype(&::sd_id128_get_machine) get_machine = nullptr;
   bool loaded = false;
 
   Status load() {
@@ -49,7 +53,8 @@ struct SdJournalApi {
               lib.resolve(has_persistent_files, "sd_journal_has_persistent_files") &&
               lib.resolve(flush_matches, "sd_journal_flush_matches") && lib.resolve(get_data, "sd_journal_get_data") &&
               lib.resolve(get_monotonic_usec, "sd_journal_get_monotonic_usec") &&
-              lib.resolve(set_data_threshold, "sd_journal_set_data_threshold");
+              lib.resolve(set_data_threshold, "sd_journal_set_data_threshold") &&
+              lib.resolve(get_machine, "sd_id128_get_machine");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
     return Status::success();
@@ -76,6 +81,36 @@ StoredEntryCounter::~StoredEntryCounter() = default;
 
 Result<StoredEntries> StoredEntryCounter::count() {
   if (Status s = api_->load(); !s) return s.error();
+  if (directories_.empty()) {
+    sd_id128_t machine{};
+    if (int r = api_->get_machine(&machine); r < 0) return Error::from_errno("cannot read the machine id", -r);
+    std::string hex;
+    for (std::uint8_t b : machine.bytes) {
+      hex.push_back("0123456789abcdef"[b >> 4]);
+      hex.push_back("0123456789abcdef"[b & 15]);
+    }
+    directories_ = journal_directories(hex, namespace_);
+  }
+  // A read that saw a file renamed or replaced may have missed it (settled_read.h): it is
+  // read again, from where the last good one stopped.
+  const std::string cursor = cursor_;
+  const std::uint64_t counted = counted_;
+  Result<StoredEntries> stored = read_settled<StoredEntries>(
+      [this] { return list_journal_files(directories_); },
+      [&] {
+        cursor_ = cursor;
+        counted_ = counted;
+        return count_once();
+      },
+      [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+  if (!stored) {
+    cursor_ = cursor;
+    counted_ = counted;
+  }
+  return stored;
+}
+
+Result<StoredEntries> StoredEntryCounter::count_once() {
   const SdJournalApi& sd = *api_;
   sd_journal* raw = nullptr;
   int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
@@ -110,7 +145,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
-        return count();
+        return count_once();
       }
     }
   }

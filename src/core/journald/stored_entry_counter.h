@@ -52,6 +52,9 @@ class StoredEntryCounter {
   Result<StoredEntries> count();
 
  private:
+  // One read of the journal, resuming from cursor_; count() takes it only if no journal
+  // file was renamed or replaced meanwhile (settled_read.h).
+  Result<StoredEntries> count_once();
   Status find_partly_indexed(::sd_journal* j, const std::string& pid_match, const std::string& boot_id,
                              std::vector<PartlyIndexedEntry>& out);
 
@@ -59,6 +62,7 @@ class StoredEntryCounter {
   std::uint64_t since_usec_;
   std::string cursor_;         // the last entry the match on _PID and _BOOT_ID found
   std::uint64_t counted_ = 0;  // entries the match found up to cursor_
+  std::vector<std::string> directories_;  // where the namespace's journal files are
   std::unique_ptr<SdJournalApi> api_;
 };
 
