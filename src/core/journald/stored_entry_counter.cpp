@@ -1,6 +1,7 @@
 #include "core/journald/stored_entry_counter.h"
 
 #include <systemd/sd-journal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -75,7 +76,20 @@ Result<std::string> boot_id() {
 }  // namespace
 
 StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
-    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()), api_(std::make_unique<SdJournalApi>()) {}
+    : namespace_(std::move(journal_namespace)),
+      since_usec_(realtime_usec()),
+      seek_usec_(since_usec_ > 10000000 ? since_usec_ - 10000000 : 0),
+      api_(std::make_unique<SdJournalApi>()) {}
+
+void StoredEntryCounter::start_over() {
+  cursor_.clear();
+  counted_ = 0;
+  struct timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  from_monotonic_usec_ = static_cast<std::uint64_t>(ts.tv_sec) * 1000000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+  const std::uint64_t now = realtime_usec();
+  seek_usec_ = now > 10000000 ? now - 10000000 : 0;
+}
 
 StoredEntryCounter::~StoredEntryCounter() = default;
 
@@ -110,6 +124,13 @@ Result<StoredEntries> StoredEntryCounter::count() {
   return stored;
 }
 
+bool StoredEntryCounter::received_since(::sd_journal* j, std::uint64_t monotonic_usec) const {
+  std::uint64_t usec = 0;
+  sd_id128_t boot{};
+  // Our entries are this boot's (the match on _BOOT_ID): one clock.
+  return api_->get_monotonic_usec(j, &usec, &boot) >= 0 && usec >= monotonic_usec;
+}
+
 Result<StoredEntries> StoredEntryCounter::count_once() {
   const SdJournalApi& sd = *api_;
   sd_journal* raw = nullptr;
@@ -136,7 +157,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     return Error::from_errno("cannot filter the journal", -r);
 
   if (cursor_.empty()) {
-    r = sd.seek_realtime_usec(j.get(), since_usec_ > 10000000 ? since_usec_ - 10000000 : 0);
+    r = sd.seek_realtime_usec(j.get(), seek_usec_);
   } else {
     r = sd.seek_cursor(j.get(), cursor_.c_str());
     if (r >= 0) {
@@ -156,6 +177,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     std::uint64_t usec = 0;
     if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
+    if (from_monotonic_usec_ > 0 && !received_since(j.get(), from_monotonic_usec_)) continue;
     ++n;
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);
@@ -186,8 +208,7 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
                                                const std::string& boot_id, std::vector<PartlyIndexedEntry>& out) {
   const SdJournalApi& sd = *api_;
   sd.flush_matches(j);
-  int r = cursor_.empty() ? sd.seek_realtime_usec(j, since_usec_ > 10000000 ? since_usec_ - 10000000 : 0)
-                          : sd.seek_cursor(j, cursor_.c_str());
+  int r = cursor_.empty() ? sd.seek_realtime_usec(j, seek_usec_) : sd.seek_cursor(j, cursor_.c_str());
   if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
   auto value_of = [&](const char* name, std::string_view& value) {
     const void* data = nullptr;
@@ -216,6 +237,7 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
     sd_id128_t boot{};
     if ((r = sd.get_monotonic_usec(j, &e.monotonic_usec, &boot)) < 0)
       return Error::from_errno("cannot read an entry's time in the journal", -r);
+    if (e.monotonic_usec < from_monotonic_usec_) continue;  // before start_over()
     e.boot_id = boot_id;
     if (value_of("MESSAGE", value)) e.message.assign(value);
     out.push_back(std::move(e));
