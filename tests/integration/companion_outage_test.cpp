@@ -171,6 +171,52 @@ TEST_F(CompanionTest, AReadBackThatMissesTheOldFilesSendsNothingTwice) {
   EXPECT_NE(err.find("cannot check"), std::string::npos) << err;
 }
 
+// After a restart it could not check, the companion must still see what the next
+// journald loses. A read-back that missed the files journald had (here moved away, in
+// the soak renamed under it) cannot be the baseline: once they are readable again, the
+// journal holds more than was sent since, and the next restart's loss read as nothing
+// missing, neither sent again nor reported. The count starts over instead.
+TEST_F(CompanionTest, AfterARestartItCouldNotCheckTheNextLossIsStillSentAgain) {
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  write_lines(in[1], 0, 2000);
+  ASSERT_EQ(entries(2000).size(), 2000u);
+  write_lines(in[1], 2000, 2001);  // the bound is what journald had not read after it
+  ASSERT_EQ(entries(2001).size(), 2001u);
+  journald_->stop(SIGKILL);
+  const std::string moved = journald_->directory() + ".moved";
+  std::filesystem::rename(journald_->directory(), moved);
+  journald_->start();
+  write_lines(in[1], 2001, 2100);
+  for (auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       read_file(err_log).find("cannot check") == std::string::npos && std::chrono::steady_clock::now() < end;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NE(read_file(err_log).find("cannot check"), std::string::npos) << read_file(err_log);
+  ASSERT_EQ(entries(99).size(), 99u);
+  // The old file readable again, beside the new one, as after the soak's rename.
+  std::filesystem::rename(moved + "/system.journal",
+                          journald_->directory() + "/system@0000000000000000-0000000000000001.journal~");
+  std::filesystem::remove_all(moved);
+  write_lines(in[1], 2100, 3000);
+  ASSERT_EQ(entries(3000).size(), 3000u);
+  // The next restart loses entries: journald killed with its queue full.
+  journald_->pause();
+  write_lines(in[1], 3000, 5000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  journald_->stop(SIGKILL);
+  journald_->start();
+  write_lines(in[1], 5000, 6000);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  expect_sequence(entries(6000), 6000);
+  std::string err = read_file(err_log);
+  EXPECT_NE(err.find("had lost "), std::string::npos) << err;
+  EXPECT_NE(err.find("sending them again"), std::string::npos) << err;
+}
+
 TEST_F(CompanionTest, SigtermWhileJournaldIsAwayGivesUpAfterTheDrainTimeoutAndSaysWhat) {
   journald_->stop(SIGTERM);
   int in[2];

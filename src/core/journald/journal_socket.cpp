@@ -173,6 +173,7 @@ void JournalSocket::plan_replay() {
   const std::uint64_t could_take =
       (could_hold_ == SIZE_MAX ? kept : ring_.newest_within(could_hold_)) + kMaxEntriesPerDatagram;
   ReplayPlan plan = plan_resend(sent_total_, stored, kept, could_take);
+  if (plan.count_again && counter_) counter_->start_over();
   // The missing tail goes before whatever is still waiting to be sent again (entries a
   // journald that died during an earlier resend never got): those come after it.
   std::deque<std::string> tail;

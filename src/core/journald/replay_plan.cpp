@@ -9,7 +9,12 @@ ReplayPlan plan_resend(std::uint64_t sent_total, const Result<std::uint64_t>& st
   ReplayPlan plan;
   auto unchecked = [&](const std::string& why) {
     plan.at_risk = std::min<std::uint64_t>({could_take, kept, sent_total});
-    plan.sent_total = stored ? *stored : 0;
+    // Keeping the count as the baseline hid the next restart's loss: a count that missed
+    // a file, once read whole again, exceeds everything sent after it, and what the next
+    // journald lost read as nothing missing (so did a baseline of 0 against the count of
+    // every entry since the start). Both start again from nothing.
+    plan.sent_total = 0;
+    plan.count_again = true;
     if (plan.at_risk > 0)
       plan.message = "journald restarted; up to " + std::to_string(plan.at_risk) +
                      " entries sent just before may have been lost with its socket queue (cannot check: " + why +

@@ -22,6 +22,9 @@ struct ReplayPlan {
   std::uint64_t lost = 0;       // known lost and not kept to send again
   std::uint64_t at_risk = 0;    // may have been lost; could not be checked
   std::uint64_t sent_total = 0; // what journald has from now on, as far as we know
+  // The read-back could not be trusted, so its count cannot be the baseline of the next
+  // one: the counter starts over (StoredEntryCounter::start_over()) and sent_total is 0.
+  bool count_again = false;
   std::string message;          // for the diagnostics; "" when there is nothing to say
 };
 

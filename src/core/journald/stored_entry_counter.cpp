@@ -1,14 +1,18 @@
 #include "core/journald/stored_entry_counter.h"
 
 #include <systemd/sd-journal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <fstream>
 #include <string_view>
+#include <thread>
 
 #include "core/base/shared_library.h"
 #include "core/base/wait_control.h"
+#include "core/journald/journal_files.h"
+#include "core/journald/settled_read.h"
 
 namespace mj {
 
@@ -33,6 +37,7 @@ struct SdJournalApi {
   decltype(&::sd_journal_get_data) get_data = nullptr;
   decltype(&::sd_journal_get_monotonic_usec) get_monotonic_usec = nullptr;
   decltype(&::sd_journal_set_data_threshold) set_data_threshold = nullptr;
+  decltype(&::sd_id128_get_machine) get_machine = nullptr;
   bool loaded = false;
 
   Status load() {
@@ -49,7 +54,8 @@ struct SdJournalApi {
               lib.resolve(has_persistent_files, "sd_journal_has_persistent_files") &&
               lib.resolve(flush_matches, "sd_journal_flush_matches") && lib.resolve(get_data, "sd_journal_get_data") &&
               lib.resolve(get_monotonic_usec, "sd_journal_get_monotonic_usec") &&
-              lib.resolve(set_data_threshold, "sd_journal_set_data_threshold");
+              lib.resolve(set_data_threshold, "sd_journal_set_data_threshold") &&
+              lib.resolve(get_machine, "sd_id128_get_machine");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
     return Status::success();
@@ -70,12 +76,62 @@ Result<std::string> boot_id() {
 }  // namespace
 
 StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
-    : namespace_(std::move(journal_namespace)), since_usec_(realtime_usec()), api_(std::make_unique<SdJournalApi>()) {}
+    : namespace_(std::move(journal_namespace)),
+      since_usec_(realtime_usec()),
+      seek_usec_(since_usec_ > 10000000 ? since_usec_ - 10000000 : 0),
+      api_(std::make_unique<SdJournalApi>()) {}
+
+void StoredEntryCounter::start_over() {
+  cursor_.clear();
+  counted_ = 0;
+  struct timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  from_monotonic_usec_ = static_cast<std::uint64_t>(ts.tv_sec) * 1000000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+  const std::uint64_t now = realtime_usec();
+  seek_usec_ = now > 10000000 ? now - 10000000 : 0;
+}
 
 StoredEntryCounter::~StoredEntryCounter() = default;
 
 Result<StoredEntries> StoredEntryCounter::count() {
   if (Status s = api_->load(); !s) return s.error();
+  if (directories_.empty()) {
+    sd_id128_t machine{};
+    if (int r = api_->get_machine(&machine); r < 0) return Error::from_errno("cannot read the machine id", -r);
+    std::string hex;
+    for (std::uint8_t b : machine.bytes) {
+      hex.push_back("0123456789abcdef"[b >> 4]);
+      hex.push_back("0123456789abcdef"[b & 15]);
+    }
+    directories_ = journal_directories(hex, namespace_);
+  }
+  // A read that saw a file renamed or replaced may have missed it (settled_read.h): it is
+  // read again, from where the last good one stopped.
+  const std::string cursor = cursor_;
+  const std::uint64_t counted = counted_;
+  Result<StoredEntries> stored = read_settled<StoredEntries>(
+      [this] { return list_journal_files(directories_); },
+      [&] {
+        cursor_ = cursor;
+        counted_ = counted;
+        return count_once();
+      },
+      [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+  if (!stored) {
+    cursor_ = cursor;
+    counted_ = counted;
+  }
+  return stored;
+}
+
+bool StoredEntryCounter::received_since(::sd_journal* j, std::uint64_t monotonic_usec) const {
+  std::uint64_t usec = 0;
+  sd_id128_t boot{};
+  // Our entries are this boot's (the match on _BOOT_ID): one clock.
+  return api_->get_monotonic_usec(j, &usec, &boot) >= 0 && usec >= monotonic_usec;
+}
+
+Result<StoredEntries> StoredEntryCounter::count_once() {
   const SdJournalApi& sd = *api_;
   sd_journal* raw = nullptr;
   int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
@@ -101,7 +157,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
     return Error::from_errno("cannot filter the journal", -r);
 
   if (cursor_.empty()) {
-    r = sd.seek_realtime_usec(j.get(), since_usec_ > 10000000 ? since_usec_ - 10000000 : 0);
+    r = sd.seek_realtime_usec(j.get(), seek_usec_);
   } else {
     r = sd.seek_cursor(j.get(), cursor_.c_str());
     if (r >= 0) {
@@ -110,7 +166,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
-        return count();
+        return count_once();
       }
     }
   }
@@ -121,6 +177,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
     std::uint64_t usec = 0;
     if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
+    if (from_monotonic_usec_ > 0 && !received_since(j.get(), from_monotonic_usec_)) continue;
     ++n;
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);
@@ -151,8 +208,7 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
                                                const std::string& boot_id, std::vector<PartlyIndexedEntry>& out) {
   const SdJournalApi& sd = *api_;
   sd.flush_matches(j);
-  int r = cursor_.empty() ? sd.seek_realtime_usec(j, since_usec_ > 10000000 ? since_usec_ - 10000000 : 0)
-                          : sd.seek_cursor(j, cursor_.c_str());
+  int r = cursor_.empty() ? sd.seek_realtime_usec(j, seek_usec_) : sd.seek_cursor(j, cursor_.c_str());
   if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
   auto value_of = [&](const char* name, std::string_view& value) {
     const void* data = nullptr;
@@ -181,6 +237,7 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
     sd_id128_t boot{};
     if ((r = sd.get_monotonic_usec(j, &e.monotonic_usec, &boot)) < 0)
       return Error::from_errno("cannot read an entry's time in the journal", -r);
+    if (e.monotonic_usec < from_monotonic_usec_) continue;  // before start_over()
     e.boot_id = boot_id;
     if (value_of("MESSAGE", value)) e.message.assign(value);
     out.push_back(std::move(e));

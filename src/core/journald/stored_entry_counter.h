@@ -51,14 +51,28 @@ class StoredEntryCounter {
   // as long as no entry the match finds comes after it.
   Result<StoredEntries> count();
 
+  // After a count that could not be trusted: from now on only entries journald receives
+  // from now on are counted, to be compared with what is sent from now on. journald stamps
+  // an entry with the time it receives it, and nothing of ours reaches the new journald
+  // before the caller sends again, so no entry is on both sides of the line.
+  void start_over();
+
  private:
+  // One read of the journal, resuming from cursor_; count() takes it only if no journal
+  // file was renamed or replaced meanwhile (settled_read.h).
+  Result<StoredEntries> count_once();
+  // Whether the current entry was received at or after monotonic_usec (start_over()).
+  bool received_since(::sd_journal* j, std::uint64_t monotonic_usec) const;
   Status find_partly_indexed(::sd_journal* j, const std::string& pid_match, const std::string& boot_id,
                              std::vector<PartlyIndexedEntry>& out);
 
   std::string namespace_;
   std::uint64_t since_usec_;
+  std::uint64_t seek_usec_;                 // realtime a count from the start seeks to
+  std::uint64_t from_monotonic_usec_ = 0;   // entries received before it are not counted
   std::string cursor_;         // the last entry the match on _PID and _BOOT_ID found
   std::uint64_t counted_ = 0;  // entries the match found up to cursor_
+  std::vector<std::string> directories_;  // where the namespace's journal files are
   std::unique_ptr<SdJournalApi> api_;
 };
 
