@@ -58,6 +58,15 @@ struct SdJournalApi {
 
 namespace {
 
+// What a cursor says of an entry but for its place: "b=boot;m=monotonic;t=realtime;x=hash
+// of its contents" without "s=seqnum id;i=seqnum;", which a second copy has of its own.
+// "" for a cursor of another form.
+std::string same_entry_key(std::string_view cursor) {
+  const std::size_t b = cursor.find(";b=");
+  return b == std::string_view::npos || cursor.find(";x=", b) == std::string_view::npos ? std::string()
+                                                                                        : std::string(cursor.substr(b + 1));
+}
+
 Result<std::string> boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::string uuid, id;
@@ -110,6 +119,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
+        last_identity_.clear();
         return count();
       }
     }
@@ -121,6 +131,18 @@ Result<StoredEntries> StoredEntryCounter::count() {
     std::uint64_t usec = 0;
     if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
+    // journald stores an entry twice when its file fills up as it links the entry
+    // (stored_entry_counter.h): the copy comes right after the first, with the same
+    // times and contents. Two entries this process sent never share both (journald
+    // stamps each datagram anew, and a datagram holds no two equal entries), so an entry
+    // that does is that copy, and counting it would hide an entry that is missing.
+    char* c = nullptr;
+    if (sd.get_cursor(j.get(), &c) >= 0 && c) {
+      std::string identity = same_entry_key(c);
+      ::free(c);
+      if (!identity.empty() && identity == last_identity_) continue;
+      last_identity_ = std::move(identity);
+    }
     ++n;
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);
