@@ -460,6 +460,55 @@ TEST_F(CompanionTest, JournaldKilledWithAFullQueueIsCaughtUpByResending) {
   EXPECT_EQ(err.find("are lost"), std::string::npos) << err;
 }
 
+// journald stores an entry twice when its file fills up as it links the entry: the append
+// fails with E2BIG once the entry is in the file's list of entries (the index of one of
+// its values needed a new entry array that no longer fit), and journald rotates and
+// appends it again to the next file, with the same times and contents
+// (server_write_to_journal(); journal-remote's writer_write() does the same). With 1 MiB
+// files and 31 fields of ours every file here ends that way (1,053 entries each). The
+// companion counted such a copy as one more entry stored, so after a later journald death
+// that many lost entries were not sent again and were lost.
+TEST_F(CompanionTest, EntriesJournaldStoredTwiceAtARotationDoNotHideLostOnes) {
+  journald_ = std::make_unique<JournaldInstance>("filled", "RuntimeMaxFileSize=1M\n");
+  std::vector<std::string> extra = {"--stdout-fd", "3"};
+  for (int i = 0; i < 30; ++i) {
+    extra.push_back("--field");
+    extra.push_back("FIELD_" + std::to_string(i) + "=the same value " + std::to_string(i));
+  }
+  int in[2];
+  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+  std::string err_log = sandbox_.file("companion.err");
+  pid_t pid = spawn(pipe_args(extra), {{3, in[0]}}, err_log);
+  ::close(in[0]);
+  constexpr int kBefore = 40000, kQueued = 42000, kAll = 43000;
+  // In one write: the companion sends 64 entries to a datagram, which journald stamps
+  // alike, so that only MESSAGE differs from entry to entry and the file fills up before
+  // its hash table does (a rotation then is no failed append).
+  const std::string first = lines_text(0, kBefore);
+  ASSERT_EQ(::write(in[1], first.data(), first.size()), static_cast<ssize_t>(first.size()));
+  const std::size_t copies = entries(kBefore + 1).size() - kBefore;
+  ASSERT_GT(copies, 0u) << "journald stored no entry twice: the case this test is about did not happen";
+  std::printf("at least %zu entries stored twice at a rotation before journald was killed\n", copies);
+  journald_->pause();
+  write_lines(in[1], kBefore, kQueued);  // into journald's queue
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  journald_->stop(SIGKILL);
+  journald_->start();
+  write_lines(in[1], kQueued, kAll);
+  ::close(in[1]);
+  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  std::string err = read_file(err_log);
+  EXPECT_NE(err.find("sending them again"), std::string::npos) << err;
+  EXPECT_EQ(err.find("are lost"), std::string::npos) << err;
+  EXPECT_EQ(err.find("cannot check"), std::string::npos) << err;
+  // Every line, once, in order, as the reader prints it (it prints an entry and its
+  // rotation copy once: same source times and contents).
+  expect_reader_prints_each_line_once(journald_->name(), "TEST_RUN=" + run_id_, kAll);
+  std::set<std::string> stored;
+  for (const auto& e : entries(kAll)) stored.insert(field(e, "MESSAGE"));
+  EXPECT_EQ(stored.size(), static_cast<std::size_t>(kAll)) << copies << " rotation copies before the kill";
+}
+
 // The task ends while journald holds its last lines in its socket queue, and journald is
 // then killed: nothing is sent after those lines, so no send finds journald gone. The
 // companion waits at exit until journald has taken and stored them (settle()), sees the

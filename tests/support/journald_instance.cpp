@@ -62,13 +62,14 @@ std::string journald_unavailable_reason() {
   return "";
 }
 
-JournaldInstance::JournaldInstance(const std::string& name_hint) {
+JournaldInstance::JournaldInstance(const std::string& name_hint, const std::string& extra_config) {
   static std::atomic<int> counter{0};
   name_ = "mjt-" + name_hint + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   // Volatile storage: fast, and nothing is left on disk if a test run is killed.
   std::filesystem::create_directories("/etc/systemd");
   std::ofstream(config_path(name_)) << "[Journal]\nStorage=volatile\nRateLimitIntervalSec=0\n"
-                                       "RuntimeMaxUse=2G\nRuntimeMaxFileSize=256M\n";
+                                       "RuntimeMaxUse=2G\nRuntimeMaxFileSize=256M\n"
+                                    << extra_config;
   start();
 }
 

@@ -25,7 +25,8 @@ std::string journald_unavailable_reason();
 class JournaldInstance {
  public:
   // name_hint becomes part of the namespace name, which is made unique per process.
-  explicit JournaldInstance(const std::string& name_hint);
+  // extra_config: more lines for its [Journal] section, after (and so over) the defaults.
+  explicit JournaldInstance(const std::string& name_hint, const std::string& extra_config = "");
   ~JournaldInstance();
   JournaldInstance(const JournaldInstance&) = delete;
   JournaldInstance& operator=(const JournaldInstance&) = delete;

@@ -64,6 +64,15 @@ struct SdJournalApi {
 
 namespace {
 
+// What a cursor says of an entry but for its place: "b=boot;m=monotonic;t=realtime;x=hash
+// of its contents" without "s=seqnum id;i=seqnum;", which a second copy has of its own.
+// "" for a cursor of another form.
+std::string same_entry_key(std::string_view cursor) {
+  const std::size_t b = cursor.find(";b=");
+  return b == std::string_view::npos || cursor.find(";x=", b) == std::string_view::npos ? std::string()
+                                                                                        : std::string(cursor.substr(b + 1));
+}
+
 Result<std::string> boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::string uuid, id;
@@ -84,6 +93,7 @@ StoredEntryCounter::StoredEntryCounter(std::string journal_namespace)
 void StoredEntryCounter::start_over() {
   cursor_.clear();
   counted_ = 0;
+  last_identity_.clear();
   struct timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   from_monotonic_usec_ = static_cast<std::uint64_t>(ts.tv_sec) * 1000000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
@@ -109,18 +119,20 @@ Result<StoredEntries> StoredEntryCounter::count() {
   // read again, from where the last good one stopped.
   const std::string cursor = cursor_;
   const std::uint64_t counted = counted_;
+  const std::string last_identity = last_identity_;
+  auto restore = [&] {
+    cursor_ = cursor;
+    counted_ = counted;
+    last_identity_ = last_identity;
+  };
   Result<StoredEntries> stored = read_settled<StoredEntries>(
       [this] { return list_journal_files(directories_); },
       [&] {
-        cursor_ = cursor;
-        counted_ = counted;
+        restore();
         return count_once();
       },
       [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
-  if (!stored) {
-    cursor_ = cursor;
-    counted_ = counted;
-  }
+  if (!stored) restore();
   return stored;
 }
 
@@ -166,6 +178,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
+        last_identity_.clear();
         return count_once();
       }
     }
@@ -178,6 +191,18 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
     if (from_monotonic_usec_ > 0 && !received_since(j.get(), from_monotonic_usec_)) continue;
+    // journald stores an entry twice when its file fills up as it links the entry
+    // (stored_entry_counter.h): the copy comes right after the first, with the same
+    // times and contents. Two entries this process sent never share both (journald
+    // stamps each datagram anew, and a datagram holds no two equal entries), so an entry
+    // that does is that copy, and counting it would hide an entry that is missing.
+    char* c = nullptr;
+    if (sd.get_cursor(j.get(), &c) >= 0 && c) {
+      std::string identity = same_entry_key(c);
+      ::free(c);
+      if (!identity.empty() && identity == last_identity_) continue;
+      last_identity_ = std::move(identity);
+    }
     ++n;
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);

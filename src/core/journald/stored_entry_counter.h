@@ -30,7 +30,14 @@ struct PartlyIndexedEntry {
 };
 
 struct StoredEntries {
-  std::uint64_t count = 0;  // entries of ours a match on _PID and _BOOT_ID finds
+  // Entries of ours a match on _PID and _BOOT_ID finds, each once. journald stores an
+  // entry twice when its file fills up as it links the entry (the index of one of the
+  // entry's values needs a new entry array that no longer fits): the append fails with
+  // E2BIG with the entry already in the file's list of entries, and journald rotates and
+  // appends it again to the next file, with the same times and contents
+  // (server_write_to_journal(); journal-remote's writer_write() does the same). With
+  // 1 MiB files and 31 fields of ours, every rotation ended that way here.
+  std::uint64_t count = 0;
   // Entries of ours after the last one that match found, which it does not find, oldest
   // first. At most one per journald death (journald links one entry at a time).
   std::vector<PartlyIndexedEntry> partly_indexed;
@@ -71,7 +78,8 @@ class StoredEntryCounter {
   std::uint64_t seek_usec_;                 // realtime a count from the start seeks to
   std::uint64_t from_monotonic_usec_ = 0;   // entries received before it are not counted
   std::string cursor_;         // the last entry the match on _PID and _BOOT_ID found
-  std::uint64_t counted_ = 0;  // entries the match found up to cursor_
+  std::uint64_t counted_ = 0;  // entries the match found up to cursor_, each once
+  std::string last_identity_;  // the times and contents hash of the last one counted
   std::vector<std::string> directories_;  // where the namespace's journal files are
   std::unique_ptr<SdJournalApi> api_;
 };
