@@ -99,6 +99,17 @@ void expect_reader_prints_each_line_once(const std::string& ns, const std::strin
   EXPECT_TRUE(r.out == want) << "--match " << match << ": " << first_difference(r.out, want);
 }
 
+// Lines n<from>..n<to - 1> written while journald does not read its socket, so that they
+// fill its queue (the rest waits in the pipe), then journald SIGKILLed with them and
+// started again: what the companion has to read back and send again.
+void kill_journald_holding(JournaldInstance& journald, int fd, int from, int to) {
+  journald.pause();
+  write_lines(fd, from, to);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  journald.stop(SIGKILL);
+  journald.start();
+}
+
 void expect_sequence(const std::vector<JournalEntry>& es, int n) {
   ASSERT_EQ(es.size(), static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ASSERT_EQ(field(es[static_cast<std::size_t>(i)], "MESSAGE"), "n" + std::to_string(i));
@@ -203,11 +214,7 @@ TEST_F(CompanionTest, AfterARestartItCouldNotCheckTheNextLossIsStillSentAgain) {
   write_lines(in[1], 2100, 3000);
   ASSERT_EQ(entries(3000).size(), 3000u);
   // The next restart loses entries: journald killed with its queue full.
-  journald_->pause();
-  write_lines(in[1], 3000, 5000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  journald_->stop(SIGKILL);
-  journald_->start();
+  kill_journald_holding(*journald_, in[1], 3000, 5000);
   write_lines(in[1], 5000, 6000);
   ::close(in[1]);
   EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
@@ -445,11 +452,7 @@ TEST_F(CompanionTest, JournaldKilledWithAFullQueueIsCaughtUpByResending) {
   ::close(in[0]);
   write_lines(in[1], 0, 1000);
   ASSERT_EQ(entries(1000).size(), 1000u);
-  journald_->pause();
-  write_lines(in[1], 1000, 3000);  // 2000 short lines fit in the pipe; the queue fills
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  journald_->stop(SIGKILL);
-  journald_->start();
+  kill_journald_holding(*journald_, in[1], 1000, 3000);  // 2000 short lines fit in the pipe
   write_lines(in[1], 3000, 4000);
   ::close(in[1]);
   EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
@@ -489,11 +492,7 @@ TEST_F(CompanionTest, EntriesJournaldStoredTwiceAtARotationDoNotHideLostOnes) {
   const std::size_t copies = entries(kBefore + 1).size() - kBefore;
   ASSERT_GT(copies, 0u) << "journald stored no entry twice: the case this test is about did not happen";
   std::printf("at least %zu entries stored twice at a rotation before journald was killed\n", copies);
-  journald_->pause();
-  write_lines(in[1], kBefore, kQueued);  // into journald's queue
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  journald_->stop(SIGKILL);
-  journald_->start();
+  kill_journald_holding(*journald_, in[1], kBefore, kQueued);
   write_lines(in[1], kQueued, kAll);
   ::close(in[1]);
   EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
