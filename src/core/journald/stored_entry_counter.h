@@ -58,8 +58,8 @@ class StoredEntryCounter {
   // as long as no entry the match finds comes after it.
   Result<StoredEntries> count();
 
-  // After a count that could not be trusted: from now on only entries journald receives
-  // from now on are counted, to be compared with what is sent from now on. journald stamps
+  // After a count that could not be trusted: only entries journald receives from now on
+  // are counted, to be compared with what is sent from now on. journald stamps
   // an entry with the time it receives it, and nothing of ours reaches the new journald
   // before the caller sends again, so no entry is on both sides of the line.
   void start_over();
