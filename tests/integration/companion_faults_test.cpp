@@ -51,29 +51,24 @@ TEST_F(CompanionTest, FullSandboxFilesystemKeepsJournaldGoingAndResumesTheFile) 
   SmallFilesystem fs(box, "64k");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs CAP_SYS_ADMIN)";
   write_file(box + "/filler", std::string(40 * 1024, 'f'));
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  std::string err_log = sandbox_.file("companion.err");
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--sandbox", box}), {{3, in[0]}}, err_log);
-  ::close(in[0]);
-  write_lines(in[1], 0, 6000);  // ~40 KiB: more than the ~24 KiB left
+  RunningCompanion c = start_companion({"--sandbox", box});
+  write_lines(c.task.get(), 0, 6000);  // ~40 KiB: more than the ~24 KiB left
   ASSERT_EQ(entries(6000).size(), 6000u);
   std::filesystem::remove(box + "/filler");  // space comes back
   // A failing file is retried once a second: one line at a time until the companion
   // says the file works again, then a last hundred.
   int next = 6000;
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       read_file(err_log).find("works again;") == std::string::npos;) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << read_file(err_log);
-    write_lines(in[1], next, next + 1);
+       c.err().find("works again;") == std::string::npos;) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << c.err();
+    write_lines(c.task.get(), next, next + 1);
     ++next;
     ASSERT_EQ(entries(static_cast<std::size_t>(next)).size(), static_cast<std::size_t>(next));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const int end = next + 100;
-  write_lines(in[1], next, end);
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 1);  // bytes were lost from the file, and it says so
+  write_lines(c.task.get(), next, end);
+  EXPECT_EQ(c.finish(), 1);  // bytes were lost from the file, and it says so
   // journald got every line.
   auto es = entries(static_cast<std::size_t>(end));
   ASSERT_EQ(es.size(), static_cast<std::size_t>(end));
@@ -88,7 +83,7 @@ TEST_F(CompanionTest, FullSandboxFilesystemKeepsJournaldGoingAndResumesTheFile) 
   const std::size_t suffix = file.size() - prefix;
   EXPECT_EQ(file.substr(prefix), all.substr(all.size() - suffix));
   EXPECT_GE(suffix, lines(next, end).size());
-  std::string err = read_file(err_log);
+  std::string err = c.err();
   EXPECT_EQ(count_occurrences(err, "No space left on device"), 1) << err;
   EXPECT_EQ(count_occurrences(err, "works again;"), 1) << err;
   const std::string gap = std::to_string(all.size() - file.size()) + " bytes could not be written to the sandbox file";
@@ -98,28 +93,19 @@ TEST_F(CompanionTest, FullSandboxFilesystemKeepsJournaldGoingAndResumesTheFile) 
 TEST_F(CompanionTest, RemovedSandboxDoesNotStopTheJournal) {
   std::string box = sandbox_.file("box");
   std::filesystem::create_directories(box);
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  std::string err_log = sandbox_.file("companion.err");
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--sandbox", box, "--max-file-size", "4K"}), {{3, in[0]}},
-                    err_log);
-  ::close(in[0]);
-  write_lines(in[1], 0, 100);
+  RunningCompanion c = start_companion({"--sandbox", box, "--max-file-size", "4K"});
+  write_lines(c.task.get(), 0, 100);
   ASSERT_EQ(entries(100).size(), 100u);
   std::filesystem::remove_all(box);
-  write_lines(in[1], 100, 5000);  // rotations now fail
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 1);
+  write_lines(c.task.get(), 100, 5000);  // rotations now fail
+  EXPECT_EQ(c.finish(), 1);
   EXPECT_EQ(entries(5000).size(), 5000u);
-  std::string err = read_file(err_log);
+  std::string err = c.err();
   EXPECT_LE(count_occurrences(err, "cannot "), 2) << "one message per outage, not one per line:\n" << err;
 }
 
 TEST_F(CompanionTest, JournaldStalledForSecondsSlowsTheWriterAndLosesNothing) {
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
-  ::close(in[0]);
+  RunningCompanion c = start_companion();
   journald_->pause();
   std::thread resume([&] {
     std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -131,12 +117,11 @@ TEST_F(CompanionTest, JournaldStalledForSecondsSlowsTheWriterAndLosesNothing) {
   const std::string pad(100, 'x');
   for (int i = 0; i < 30000; ++i) {
     std::string l = "n" + std::to_string(i) + " " + pad + "\n";
-    ASSERT_EQ(::write(in[1], l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    ASSERT_EQ(::write(c.task.get(), l.data(), l.size()), static_cast<ssize_t>(l.size()));
   }
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   resume.join();
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 0);
+  EXPECT_EQ(c.finish(), 0);
   auto es = entries(30000);
   ASSERT_EQ(es.size(), 30000u);
   for (int i = 0; i < 30000; ++i)
@@ -209,18 +194,15 @@ namespace {
 // write gets EPIPE (SIGPIPE by default), instead of blocking forever on a pipe nobody
 // reads; Mesos then sees the task fail rather than hang.
 TEST_F(CompanionTest, KilledCompanionMakesTheWriterSeeEpipe) {
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3"}), {{3, in[0]}});
-  ::close(in[0]);
-  write_lines(in[1], 0, 10);
+  RunningCompanion c = start_companion();
+  write_lines(c.task.get(), 0, 10);
   ASSERT_EQ(entries(10).size(), 10u);
-  ::kill(pid, SIGKILL);
-  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  ::kill(c.pid, SIGKILL);
+  EXPECT_EQ(wait_exit(c.pid), 128 + SIGKILL);
   ::signal(SIGPIPE, SIG_IGN);
-  EXPECT_EQ(::write(in[1], "x\n", 2), -1);
+  EXPECT_EQ(::write(c.task.get(), "x\n", 2), -1);
   EXPECT_EQ(errno, EPIPE);
-  ::close(in[1]);
+  c.task.reset();
 }
 
 }  // namespace

@@ -120,19 +120,15 @@ TEST_F(CompanionTest, InheritedFdsCarryBothStreams) {
 }
 
 TEST_F(CompanionTest, PromptWithoutNewlineIsFlushedWhenIdle) {
-  int in[2];
-  ASSERT_EQ(::pipe(in), 0);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--flush-partial-after", "200ms"}), {{3, in[0]}});
-  ::close(in[0]);
-  ASSERT_EQ(::write(in[1], "Password: ", 10), 10);
+  RunningCompanion c = start_companion({"--flush-partial-after", "200ms"});
+  ASSERT_EQ(::write(c.task.get(), "Password: ", 10), 10);
   auto es = entries(1);
   ASSERT_EQ(es.size(), 1u) << "the prompt was not flushed while the pipe stayed open";
   EXPECT_EQ(field(es[0], "MESSAGE"), "Password: ");
   EXPECT_EQ(field(es[0], "CONTAINER_PARTIAL_MESSAGE"), "true");
   EXPECT_EQ(field(es[0], "CONTAINER_PARTIAL_ORDINAL"), "1");
-  ASSERT_EQ(::write(in[1], "ok\n", 3), 3);
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 0);
+  ASSERT_EQ(::write(c.task.get(), "ok\n", 3), 3);
+  EXPECT_EQ(c.finish(), 0);
   es = entries(2);
   ASSERT_EQ(es.size(), 2u);
   EXPECT_EQ(field(es[1], "MESSAGE"), "ok");
@@ -240,23 +236,17 @@ TEST_F(CompanionTest, PodTaskOutputWaitsForTheExecutorsLinkAndCarriesTheTaskId) 
   std::string task = "\x0a\x03web\x12\x07\x0a\x05web.1";  // mesos.Task{name, task_id{value}}
   std::uint32_t size = static_cast<std::uint32_t>(task.size());
   write_file(run.file("meta/tasks/web.1/task.info"), std::string(reinterpret_cast<char*>(&size), 4) + task);
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  std::string err_log = sandbox_.file("companion.err");
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--field", "CONTAINER_ID=parent.child", "--pod-task-links",
-                               run.file("tasks"), "--pod-container", "child", "--pod-task-meta", run.file("meta"),
-                               "--sandbox", run.file("containers/child")}),
-                    {{3, in[0]}}, err_log);
-  ::close(in[0]);
-  write_lines(in[1], 0, 100);  // before the link exists
+  RunningCompanion c = start_companion({"--field", "CONTAINER_ID=parent.child", "--pod-task-links", run.file("tasks"),
+                                        "--pod-container", "child", "--pod-task-meta", run.file("meta"), "--sandbox",
+                                        run.file("containers/child")});
+  write_lines(c.task.get(), 0, 100);  // before the link exists
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(journald_->entries({"TEST_RUN=" + run_id_}, 0, std::chrono::milliseconds(10)).empty())
       << "entries went out before the task was known";
   std::filesystem::create_directory(run.file("tasks"));
   std::filesystem::create_symlink(run.file("containers/child"), run.file("tasks/web.1"));
-  write_lines(in[1], 100, 200);
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 0) << read_file(err_log);
+  write_lines(c.task.get(), 100, 200);
+  EXPECT_EQ(c.finish(), 0) << c.err();
   auto es = entries(200);
   ASSERT_EQ(es.size(), 200u);
   for (std::size_t i = 0; i < es.size(); ++i) {
@@ -318,15 +308,12 @@ TEST_F(CompanionTest, UserOptionLeavesNoWayBackToRoot) {
   // Groups the caller has and nobody has not, so that keeping them shows.
   const gid_t callers_groups[] = {4, 27, 100};
   ASSERT_EQ(::setgroups(3, callers_groups), 0);
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--user", "nobody"}), {{3, in[0]}});
-  ::close(in[0]);
-  write_lines(in[1], 0, 1);
+  RunningCompanion c = start_companion({"--user", "nobody"});
+  write_lines(c.task.get(), 0, 1);
   ASSERT_EQ(entries(1).size(), 1u);  // it has dropped: journald saw it as the user
   std::map<std::string, std::string> status;
   {
-    std::ifstream in_status("/proc/" + std::to_string(pid) + "/status");
+    std::ifstream in_status("/proc/" + std::to_string(c.pid) + "/status");
     for (std::string line; std::getline(in_status, line);) {
       auto colon = line.find(':');
       if (colon == std::string::npos) continue;
@@ -357,10 +344,9 @@ TEST_F(CompanionTest, UserOptionLeavesNoWayBackToRoot) {
   // A process that is not dumpable has its private /proc files (not the directory)
   // owned by root.
   struct stat st{};
-  ASSERT_EQ(::stat(("/proc/" + std::to_string(pid) + "/environ").c_str(), &st), 0);
+  ASSERT_EQ(::stat(("/proc/" + std::to_string(c.pid) + "/environ").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 0u) << "the companion is dumpable";
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 0);
+  EXPECT_EQ(c.finish(), 0);
 }
 
 TEST_F(CompanionTest, UserWithoutAccessToTheSandboxIsAClearStartupError) {

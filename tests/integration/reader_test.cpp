@@ -578,17 +578,11 @@ TEST_F(ReaderTest, EntriesACollectorStoredTwiceAsItsFilesFilledArePrintedOnce) {
 }
 
 TEST_F(ReaderTest, GapEntriesAreNeverSkippedSilently) {
-  int in[2];
-  ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
-  pid_t pid = spawn(pipe_args({"--stdout-fd", "3", "--overflow", "drop", "--buffer-size", "64K",
-                               "--drain-timeout", "20s"}),
-                    {{3, in[0]}}, sandbox_.file("companion.err"));
-  ::close(in[0]);
+  RunningCompanion c = start_companion({"--overflow", "drop", "--buffer-size", "64K", "--drain-timeout", "20s"});
   journald_->pause();  // the companion cannot send: beyond 64 KiB it drops and counts
-  write_lines(in[1], 0, 20000);
+  write_lines(c.task.get(), 0, 20000);
   journald_->resume();
-  ::close(in[1]);
-  EXPECT_EQ(wait_exit(pid), 1);
+  EXPECT_EQ(c.finish(), 1);
   RunResult r;
   std::uint64_t lines = 0, dropped = 0, gaps = 0;
   // journald may still be storing what the companion sent.
