@@ -91,6 +91,16 @@ class CompanionTest : public ::testing::Test {
     return args;
   }
 
+  // The whole namespace's journal, and what a list of matches finds, as they are now.
+  auto read_all() const {
+    return [this] { return journald_->entries({}, 0, std::chrono::milliseconds(0)); };
+  }
+  auto finder() const {
+    return [this](const std::vector<std::string>& matches) {
+      return journald_->entries(matches, 0, std::chrono::milliseconds(0));
+    };
+  }
+
   std::vector<JournalEntry> entries(std::size_t at_least, std::vector<std::string> more_matches = {}) const {
     more_matches.push_back("TEST_RUN=" + run_id_);
     return journald_->entries(more_matches, at_least);

@@ -45,17 +45,29 @@ struct RawJournalCheck {
 
 // The entries of lines n0..n<n-1> as a reader with a match (`raw`: journalctl's view,
 // in journal order) finds them: each line once and in order, but for the copies the
-// companion marked after journald died, whose original must be an entry a match on the
-// companion's _PID (`by_pid`) does not find, and lies in the journal (`all`, read on
-// demand: the whole namespace without matches). Any other duplicate, a line missing or
-// out of order is the problem reported.
-template <typename ReadAll>
-RawJournalCheck check_raw_journal(const std::vector<JournalEntry>& raw, const std::vector<JournalEntry>& by_pid,
-                                  int n, ReadAll read_all) {
+// companion marked after journald died, whose original must lie in the journal (`all`,
+// read on demand: the whole namespace without matches) and be partly indexed: missed by
+// a match on one of its own values (`find`: the entries a list of matches finds). Any
+// other duplicate, a line missing or out of order is the problem reported.
+template <typename ReadAll, typename Find>
+RawJournalCheck check_raw_journal(const std::vector<JournalEntry>& raw, int n, ReadAll read_all, Find find) {
   RawJournalCheck c;
   auto id = [](const JournalEntry& e) { return field(e, "__MONOTONIC_TIMESTAMP") + " " + field(e, "MESSAGE"); };
-  std::set<std::string> found_by_pid, listed;
-  for (const auto& e : by_pid) found_by_pid.insert(id(e));
+  // A value of `e` whose match does not find it (with its MESSAGE, to keep the answer
+  // short), or "" when every one does.
+  auto unlinked_value = [&](const JournalEntry& e) {
+    for (const auto& [name, values] : e) {
+      if (name.rfind("__", 0) == 0) continue;
+      for (const std::string& value : values) {
+        bool found = false;
+        for (const auto& f : find(std::vector<std::string>{name + "=" + value, "MESSAGE=" + field(e, "MESSAGE")}))
+          found = found || id(f) == id(e);
+        if (!found) return name + "=" + value;
+      }
+    }
+    return std::string();
+  };
+  std::set<std::string> listed;
   std::vector<JournalEntry> all;
   bool all_read = false;
   int next = 0;
@@ -72,18 +84,20 @@ RawJournalCheck check_raw_journal(const std::vector<JournalEntry>& raw, const st
     }
     ++c.marked_copies;
     const std::string original = field(e, kResendOf) + " " + message;
-    if (found_by_pid.count(original)) {
-      c.problem = "the original of the marked copy of " + message + " is found by a match on _PID";
+    if (!all_read) all = read_all(), all_read = true;
+    const JournalEntry* o = nullptr;
+    for (const auto& a : all)
+      if (!o && id(a) == original && a.count(kResendOf) == 0) o = &a;
+    if (!o) {
+      c.problem = "the marked copy of " + message + " names an original the journal does not hold";
+    } else if (unlinked_value(*o).empty()) {
+      c.problem = "the original of the marked copy of " + message + " is found by a match on each of its values";
     } else if (listed.count(original)) {
       ++c.originals_listed;  // printed at its own place; the copy adds nothing
     } else {
       // The match did not find the original: the copy stands in for it, in its place.
       if (message != expected) c.problem = "the marked copy of " + message + " came where " + expected + " was expected";
       ++next;
-      if (!all_read) all = read_all(), all_read = true;
-      bool in_journal = false;
-      for (const auto& a : all) in_journal = in_journal || (id(a) == original && a.count(kResendOf) == 0);
-      if (!in_journal) c.problem = "the marked copy of " + message + " names an original the journal does not hold";
     }
   }
   if (c.problem.empty() && next != n)
@@ -319,14 +333,12 @@ TEST_F(CompanionTest, JournaldKilledMidStreamEveryLineArrivesExactlyOnceInOrder)
   // all are.
   ASSERT_GE(entries(1, {"MESSAGE=n" + std::to_string(n - 1)}).size(), 1u);
   auto es = entries(static_cast<std::size_t>(n));
-  auto by_pid = entries(static_cast<std::size_t>(n), {"_PID=" + std::to_string(c.pid)});
   std::string err = c.err();
   // The raw journal, as journalctl with the test's match shows it: every line once, but
-  // for an entry a killed journald left partly indexed (found by this match, not by the
-  // companion's match on _PID), which may be there twice: as itself and as the copy the
-  // companion marked with its time. Anything else is a loss or a duplicate.
-  RawJournalCheck raw =
-      check_raw_journal(es, by_pid, n, [&] { return journald_->entries({}, 0, std::chrono::milliseconds(0)); });
+  // for an entry a killed journald left partly indexed (found by this match, not by a
+  // match on another of its values), which may be there twice: as itself and as the copy
+  // the companion marked with its time. Anything else is a loss or a duplicate.
+  RawJournalCheck raw = check_raw_journal(es, n, read_all(), finder());
   EXPECT_EQ(raw.problem, "") << err;
   // What mesos-journald-logs prints: every line exactly once, in order.
   expect_reader_prints_each_line_once(journald_->name(), "TEST_RUN=" + run_id_, n);
@@ -390,12 +402,54 @@ TEST_F(CompanionTest, AnEntryJournaldDiedIndexingIsSentAgainMarkedAndReadOnce) {
     EXPECT_EQ(field(es[999], "MESSAGE"), "n999") << match;
     EXPECT_EQ(field(es[999], kResendOf), field(raw[999], "__MONOTONIC_TIMESTAMP")) << match;
   }
-  RawJournalCheck check = check_raw_journal(raw, journald_->entries({by_pid, "TEST_RUN=" + run_id_}, 2000), 2000,
-                                            [&] { return journald_->entries({}, 0, std::chrono::milliseconds(0)); });
+  RawJournalCheck check = check_raw_journal(raw, 2000, read_all(), finder());
   EXPECT_EQ(check.problem, "");
   EXPECT_EQ(check.marked_copies, 1);
   EXPECT_EQ(check.originals_listed, 1);
   // mesos-journald-logs: every line once, whichever of the two its match finds.
+  expect_reader_prints_each_line_once(journald_->name(), "TEST_RUN=" + run_id_, 2000);
+  expect_reader_prints_each_line_once(journald_->name(), second, 2000);
+}
+
+// The same window the other way round: the kill came after journald had linked the
+// entry's _PID value and before its SECOND_MATCH value (it links the values in the order
+// of their data objects, and _PID's is the older when an earlier process with the same
+// pid wrote to the file). The companion's match on _PID finds the entry; counted as
+// stored, it was never sent again, and a reader matching SECOND_MATCH lost the line. The
+// read-back now looks the newest entry up by each of its values: sent again marked.
+TEST_F(CompanionTest, AnEntryJournaldDiedIndexingAfterItsPidIsSentAgainMarkedToo) {
+  const std::string second = "SECOND_MATCH=" + run_id_;
+  RunningCompanion c = start_companion({"--field", second});
+  write_lines(c.task.get(), 0, 1000);
+  ASSERT_EQ(entries(1000).size(), 1000u);
+  journald_->stop(SIGKILL);
+  const std::string by_pid = "_PID=" + std::to_string(c.pid);
+  ASSERT_EQ(unindex_newest_entry_in(journald_->directory(), second), "");
+  ASSERT_EQ(journald_->entries({by_pid}, 1000, std::chrono::milliseconds(500)).size(), 1000u);
+  journald_->start();
+  write_lines(c.task.get(), 1000, 2000);
+  EXPECT_EQ(c.finish(), 0) << c.err();
+  std::string err = c.err();
+  EXPECT_NE(err.find("had lost 1 entries with its socket queue; sending them again (1 of them stored but not yet "
+                     "indexed by every field when journald died: sent again marked " +
+                     std::string(kResendOf) + ")"),
+            std::string::npos)
+      << err;
+  // journalctl: with TEST_RUN and with _PID the original and the marked copy, with
+  // SECOND_MATCH only the copy.
+  auto raw = entries(2001);
+  ASSERT_EQ(raw.size(), 2001u);
+  EXPECT_EQ(field(raw[999], "MESSAGE"), "n999");
+  EXPECT_EQ(field(raw[1000], "MESSAGE"), "n999");
+  EXPECT_EQ(field(raw[1000], kResendOf), field(raw[999], "__MONOTONIC_TIMESTAMP"));
+  EXPECT_EQ(journald_->entries({by_pid}, 2001).size(), 2001u);
+  auto es = journald_->entries({second}, 2000);
+  ASSERT_EQ(es.size(), 2000u);
+  EXPECT_EQ(field(es[999], kResendOf), field(raw[999], "__MONOTONIC_TIMESTAMP"));
+  RawJournalCheck check = check_raw_journal(raw, 2000, read_all(), finder());
+  EXPECT_EQ(check.problem, "");
+  EXPECT_EQ(check.marked_copies, 1);
+  EXPECT_EQ(check.originals_listed, 1);
   expect_reader_prints_each_line_once(journald_->name(), "TEST_RUN=" + run_id_, 2000);
   expect_reader_prints_each_line_once(journald_->name(), second, 2000);
 }

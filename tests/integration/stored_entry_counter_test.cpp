@@ -1,7 +1,8 @@
 // StoredEntryCounter, which tells the companion what a dead journald had stored, against
 // journal files a real journald wrote: one of them changed to hold what a journald
 // killed inside journal_file_link_entry() leaves behind, an entry in the file's list of
-// entries that the index of its _PID value does not reach yet (journal_file_edit.h).
+// entries that the index of one of its values (_PID, or another) does not reach yet
+// (journal_file_edit.h).
 #include <signal.h>
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
@@ -26,15 +27,16 @@
 namespace mj::test {
 namespace {
 
-// n entries "MESSAGE=entry <i>" from this process to a journald's native socket.
-void send_entries(const std::string& socket_path, int n) {
+// n entries "MESSAGE=entry <i>" (and `more`, "FIELD=value\n" lines) from this process to
+// a journald's native socket.
+void send_entries(const std::string& socket_path, int n, const std::string& more = "") {
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
   struct sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, socket_path.c_str(), sizeof(addr.sun_path) - 1);
   for (int i = 0; i < n; ++i) {
-    std::string entry = "MESSAGE=entry " + std::to_string(i) + "\n";
+    std::string entry = "MESSAGE=entry " + std::to_string(i) + "\n" + more;
     ASSERT_EQ(::sendto(fd, entry.data(), entry.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
               static_cast<ssize_t>(entry.size()));
   }
@@ -89,6 +91,51 @@ TEST(StoredEntryCounterTest, ReportsAnEntryJournaldListedButDidNotIndexBeforeItD
     EXPECT_EQ(counted->partly_indexed[0].message, "entry 4");
     EXPECT_EQ(counted->partly_indexed[0].boot_id, boot_id());
   }
+}
+
+// The same window the other way round: journald had linked the newest entry into the
+// index of its _PID value, and not yet into that of another of its values (it links
+// them in the order of their data objects, and _PID's can be the older). Our match finds
+// it, a reader's on that value does not: not counted, reported.
+TEST(StoredEntryCounterTest, ReportsTheNewestEntryWhenAValueOtherThanItsPidWasNotIndexed) {
+  std::string why = journald_unavailable_reason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  JournaldInstance journald("other");
+  const std::string pid = "_PID=" + std::to_string(::getpid());
+  const std::string task = "TASK_ID=other-" + journald.name();
+  send_entries(journald.socket_path(), 8, task + "\n");  // "entry 7" is the newest
+  auto stored = journald.entries({pid}, 8);
+  ASSERT_EQ(stored.size(), 8u);
+  StoredEntryCounter before_the_death(journald.name());
+  auto counted = before_the_death.count();
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_EQ(counted->count, 8u);
+  EXPECT_TRUE(counted->partly_indexed.empty());
+
+  journald.stop(SIGKILL);  // the file left online: the next journald starts a new one
+  ASSERT_EQ(unindex_newest_entry_in(journald.directory(), task), "");
+  ASSERT_EQ(journald.entries({pid}, 8, std::chrono::milliseconds(500)).size(), 8u);
+  ASSERT_EQ(journald.entries({task}, 8, std::chrono::milliseconds(500)).size(), 7u);
+  journald.start();
+
+  // A counter that had counted the entry already is past it; a fresh one (the companion's
+  // after a death, resuming from the entry before) sees it, as every call after it does
+  // until an entry of ours comes after it.
+  StoredEntryCounter fresh(journald.name());
+  counted = fresh.count();
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_EQ(counted->count, 7u);
+  ASSERT_EQ(counted->partly_indexed.size(), 1u);
+  EXPECT_EQ(counted->partly_indexed[0].monotonic_usec, std::stoull(field(stored[7], "__MONOTONIC_TIMESTAMP")));
+  EXPECT_EQ(counted->partly_indexed[0].message, "entry 7");
+  EXPECT_EQ(counted->partly_indexed[0].boot_id, boot_id());
+  // It is never counted later either: the next entries are, and only they.
+  send_entries(journald.socket_path(), 2, task + "\n");
+  ASSERT_EQ(journald.entries({pid}, 10).size(), 10u);
+  counted = fresh.count();
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_EQ(counted->count, 9u);
+  EXPECT_TRUE(counted->partly_indexed.empty());
 }
 
 // Entries the match finds are never reported, and another process's entries are not ours.

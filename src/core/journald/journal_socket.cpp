@@ -178,8 +178,8 @@ void JournalSocket::plan_replay() {
   // journald that died during an earlier resend never got): those come after it.
   std::deque<std::string> tail;
   for (std::size_t i = kept - plan.resend; i < kept; ++i) tail.push_back(ring_.at(i));
-  // An entry journald had listed but not indexed by _PID when it died is in the tail:
-  // its copy names it (resend_marker.h). Entries sent again go one to a datagram
+  // An entry journald had listed but not indexed by every value when it died is in the
+  // tail: its copy names it (resend_marker.h). Entries sent again go one to a datagram
   // (attempt()), so the copy shares its time with no other entry.
   const std::size_t marked = read_back ? mark_resent_copies(tail, plan.lost, read_back->partly_indexed) : 0;
   replay_.insert(replay_.begin(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));

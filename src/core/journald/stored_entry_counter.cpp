@@ -37,6 +37,8 @@ struct SdJournalApi {
   decltype(&::sd_journal_get_data) get_data = nullptr;
   decltype(&::sd_journal_get_monotonic_usec) get_monotonic_usec = nullptr;
   decltype(&::sd_journal_set_data_threshold) set_data_threshold = nullptr;
+  decltype(&::sd_journal_restart_data) restart_data = nullptr;
+  decltype(&::sd_journal_enumerate_data) enumerate_data = nullptr;
   decltype(&::sd_id128_get_machine) get_machine = nullptr;
   bool loaded = false;
 
@@ -55,6 +57,8 @@ struct SdJournalApi {
               lib.resolve(flush_matches, "sd_journal_flush_matches") && lib.resolve(get_data, "sd_journal_get_data") &&
               lib.resolve(get_monotonic_usec, "sd_journal_get_monotonic_usec") &&
               lib.resolve(set_data_threshold, "sd_journal_set_data_threshold") &&
+              lib.resolve(restart_data, "sd_journal_restart_data") &&
+              lib.resolve(enumerate_data, "sd_journal_enumerate_data") &&
               lib.resolve(get_machine, "sd_id128_get_machine");
     if (!ok) return Error{"libsystemd lacks " + lib.missing()};
     loaded = true;
@@ -186,6 +190,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
   if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
 
   std::uint64_t n = counted_;
+  std::string newest_counted;  // the cursor of the last entry counted by this read
   while ((r = sd.next(j.get())) > 0) {
     std::uint64_t usec = 0;
     if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
@@ -197,30 +202,106 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     // stamps each datagram anew, and a datagram holds no two equal entries), so an entry
     // that does is that copy, and counting it would hide an entry that is missing.
     char* c = nullptr;
+    std::string cursor;
     if (sd.get_cursor(j.get(), &c) >= 0 && c) {
-      std::string identity = same_entry_key(c);
+      cursor = c;
       ::free(c);
+      std::string identity = same_entry_key(cursor);
       if (!identity.empty() && identity == last_identity_) continue;
       last_identity_ = std::move(identity);
     }
+    newest_counted = std::move(cursor);
     ++n;
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);
   // The cursor of the last entry counted, to resume from. (sd_journal_previous() after
   // the end would step back past it: seek to the tail instead.)
   char* c = nullptr;
+  std::string newest;
   if (n > counted_ && sd.seek_tail(j.get()) >= 0 && sd.previous(j.get()) > 0 &&
       sd.get_cursor(j.get(), &c) >= 0 && c) {
-    cursor_ = c;
+    newest = c;
     ::free(c);
-    counted_ = n;
   }
   StoredEntries stored;
+  // The newest entry of ours may be the one journald was linking when it died, with
+  // _PID linked and another of its values not (see below): not stored for every reader.
+  if (!newest.empty() && newest == newest_counted) {
+    Result<bool> whole = linked_by_every_value(j.get(), newest);
+    if (!whole) return whole.error();
+    if (!*whole) {
+      PartlyIndexedEntry e;
+      if (Status s = read_partly_indexed(j.get(), newest, *boot, e); !s) return s.error();
+      stored.partly_indexed.push_back(std::move(e));
+      --n;
+    }
+  }
+  if (!newest.empty()) {
+    cursor_ = newest;  // the next read resumes after it either way: it is never counted
+    counted_ = n;
+  }
   stored.count = n;
   // Without them the count still holds: a partly indexed entry is then sent again
   // unmarked, and a reader whose match found it prints it twice, as before the mark.
   if (Status s = find_partly_indexed(j.get(), pid, *boot, stored.partly_indexed); !s) stored.partly_indexed.clear();
   return stored;
+}
+
+// journald links an entry into the index of each of its values in the order of their
+// data objects in the file (journal_file_link_entry()). _PID's comes after the fields of
+// ours when the first entry of ours in the file brought both, so a dying journald leaves
+// _PID unlinked first (find_partly_indexed()); but _PID's value can be older than them
+// (a pid an earlier process used in the same file), and then it is linked first, and
+// the entry is found by our match and not by a reader's on TASK_ID. So the entry the match
+// found last is looked up once by each of its own values: a value whose match does not
+// find it is one journald had not linked yet. Only the newest needs it: journald links
+// one entry at a time, and every entry before the last was linked completely.
+Result<bool> StoredEntryCounter::linked_by_every_value(::sd_journal* j, const std::string& cursor) {
+  const SdJournalApi& sd = *api_;
+  sd.flush_matches(j);
+  int r = sd.seek_cursor(j, cursor.c_str());
+  if (r >= 0 && ((r = sd.next(j)) <= 0 || sd.test_cursor(j, cursor.c_str()) <= 0))
+    return Error{"the newest entry of ours vanished from the journal as it was read"};
+  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
+  std::vector<std::string> values;
+  const void* data = nullptr;
+  std::size_t size = 0;
+  sd.restart_data(j);
+  while ((r = sd.enumerate_data(j, &data, &size)) > 0) values.emplace_back(static_cast<const char*>(data), size);
+  if (r < 0) return Error::from_errno("cannot read an entry in the journal", -r);
+  bool whole = true;
+  for (const std::string& value : values) {
+    sd.flush_matches(j);
+    if ((r = sd.add_match(j, value.data(), value.size())) < 0) return Error::from_errno("cannot filter the journal", -r);
+    if ((r = sd.seek_cursor(j, cursor.c_str())) < 0) return Error::from_errno("cannot seek in the journal", -r);
+    if ((r = sd.next(j)) < 0) return Error::from_errno("cannot read the journal", -r);
+    if (r == 0 || sd.test_cursor(j, cursor.c_str()) <= 0) {
+      whole = false;
+      break;
+    }
+  }
+  sd.flush_matches(j);
+  return whole;
+}
+
+Status StoredEntryCounter::read_partly_indexed(::sd_journal* j, const std::string& cursor, const std::string& boot_id,
+                                               PartlyIndexedEntry& e) {
+  const SdJournalApi& sd = *api_;
+  sd.flush_matches(j);
+  int r = sd.seek_cursor(j, cursor.c_str());
+  if (r >= 0 && ((r = sd.next(j)) <= 0 || sd.test_cursor(j, cursor.c_str()) <= 0))
+    return Error{"the newest entry of ours vanished from the journal as it was read"};
+  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
+  sd_id128_t boot{};
+  if ((r = sd.get_monotonic_usec(j, &e.monotonic_usec, &boot)) < 0)
+    return Error::from_errno("cannot read an entry's time in the journal", -r);
+  e.boot_id = boot_id;
+  const void* data = nullptr;
+  std::size_t size = 0;
+  constexpr std::string_view kMessage = "MESSAGE=";
+  if (sd.get_data(j, "MESSAGE", &data, &size) >= 0 && size >= kMessage.size())
+    e.message.assign(static_cast<const char*>(data) + kMessage.size(), size - kMessage.size());
+  return Status::success();
 }
 
 // A partly indexed entry (stored_entry_counter.h) can only come after the last entry the
