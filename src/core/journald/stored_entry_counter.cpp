@@ -77,6 +77,15 @@ std::string same_entry_key(std::string_view cursor) {
                                                                                         : std::string(cursor.substr(b + 1));
 }
 
+std::string id128_hex(const sd_id128_t& id) {
+  std::string hex;
+  for (std::uint8_t b : id.bytes) {
+    hex.push_back("0123456789abcdef"[b >> 4]);
+    hex.push_back("0123456789abcdef"[b & 15]);
+  }
+  return hex;
+}
+
 Result<std::string> boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::string uuid, id;
@@ -112,12 +121,7 @@ Result<StoredEntries> StoredEntryCounter::count() {
   if (directories_.empty()) {
     sd_id128_t machine{};
     if (int r = api_->get_machine(&machine); r < 0) return Error::from_errno("cannot read the machine id", -r);
-    std::string hex;
-    for (std::uint8_t b : machine.bytes) {
-      hex.push_back("0123456789abcdef"[b >> 4]);
-      hex.push_back("0123456789abcdef"[b & 15]);
-    }
-    directories_ = journal_directories(hex, namespace_);
+    directories_ = journal_directories(id128_hex(machine), namespace_);
   }
   // A read that saw a file renamed or replaced may have missed it (settled_read.h): it is
   // read again, from where the last good one stopped.
@@ -136,7 +140,26 @@ Result<StoredEntries> StoredEntryCounter::count() {
         return count_once();
       },
       [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
-  if (!stored) restore();
+  if (!stored) {
+    restore();
+    return stored;
+  }
+  // The newest entry the match found, looked up by each of its own values (see
+  // look_up_by_every_value()): a read of its own, taken only if no file changed under it,
+  // as the count's are, but tried twice at most: the count that came before it just
+  // found the files settled. If it cannot be done the entry stays counted, as before
+  // the look-up.
+  if (!unverified_.empty()) {
+    Result<std::optional<PartlyIndexedEntry>> partly = read_settled<std::optional<PartlyIndexedEntry>>(
+        [this] { return list_journal_files(directories_); }, [this] { return look_up_by_every_value(unverified_); },
+        [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, SettlePolicy{2});
+    if (partly && *partly) {
+      --stored->count;
+      --counted_;  // and never counted later: the next read resumes after it
+      stored->partly_indexed.insert(stored->partly_indexed.begin(), std::move(**partly));
+    }
+    unverified_.clear();
+  }
   return stored;
 }
 
@@ -223,85 +246,19 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     newest = c;
     ::free(c);
   }
-  StoredEntries stored;
   // The newest entry of ours may be the one journald was linking when it died, with
-  // _PID linked and another of its values not (see below): not stored for every reader.
-  if (!newest.empty() && newest == newest_counted) {
-    Result<bool> whole = linked_by_every_value(j.get(), newest);
-    if (!whole) return whole.error();
-    if (!*whole) {
-      PartlyIndexedEntry e;
-      if (Status s = read_partly_indexed(j.get(), newest, *boot, e); !s) return s.error();
-      stored.partly_indexed.push_back(std::move(e));
-      --n;
-    }
-  }
+  // _PID linked and another of its values not: count() looks it up.
+  unverified_ = !newest.empty() && newest == newest_counted ? newest : std::string();
   if (!newest.empty()) {
-    cursor_ = newest;  // the next read resumes after it either way: it is never counted
+    cursor_ = newest;
     counted_ = n;
   }
+  StoredEntries stored;
   stored.count = n;
   // Without them the count still holds: a partly indexed entry is then sent again
   // unmarked, and a reader whose match found it prints it twice, as before the mark.
   if (Status s = find_partly_indexed(j.get(), pid, *boot, stored.partly_indexed); !s) stored.partly_indexed.clear();
   return stored;
-}
-
-// journald links an entry into the index of each of its values in the order of their
-// data objects in the file (journal_file_link_entry()). _PID's comes after the fields of
-// ours when the first entry of ours in the file brought both, so a dying journald leaves
-// _PID unlinked first (find_partly_indexed()); but _PID's value can be older than them
-// (a pid an earlier process used in the same file), and then it is linked first, and
-// the entry is found by our match and not by a reader's on TASK_ID. So the entry the match
-// found last is looked up once by each of its own values: a value whose match does not
-// find it is one journald had not linked yet. Only the newest needs it: journald links
-// one entry at a time, and every entry before the last was linked completely.
-Result<bool> StoredEntryCounter::linked_by_every_value(::sd_journal* j, const std::string& cursor) {
-  const SdJournalApi& sd = *api_;
-  sd.flush_matches(j);
-  int r = sd.seek_cursor(j, cursor.c_str());
-  if (r >= 0 && ((r = sd.next(j)) <= 0 || sd.test_cursor(j, cursor.c_str()) <= 0))
-    return Error{"the newest entry of ours vanished from the journal as it was read"};
-  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
-  std::vector<std::string> values;
-  const void* data = nullptr;
-  std::size_t size = 0;
-  sd.restart_data(j);
-  while ((r = sd.enumerate_data(j, &data, &size)) > 0) values.emplace_back(static_cast<const char*>(data), size);
-  if (r < 0) return Error::from_errno("cannot read an entry in the journal", -r);
-  bool whole = true;
-  for (const std::string& value : values) {
-    sd.flush_matches(j);
-    if ((r = sd.add_match(j, value.data(), value.size())) < 0) return Error::from_errno("cannot filter the journal", -r);
-    if ((r = sd.seek_cursor(j, cursor.c_str())) < 0) return Error::from_errno("cannot seek in the journal", -r);
-    if ((r = sd.next(j)) < 0) return Error::from_errno("cannot read the journal", -r);
-    if (r == 0 || sd.test_cursor(j, cursor.c_str()) <= 0) {
-      whole = false;
-      break;
-    }
-  }
-  sd.flush_matches(j);
-  return whole;
-}
-
-Status StoredEntryCounter::read_partly_indexed(::sd_journal* j, const std::string& cursor, const std::string& boot_id,
-                                               PartlyIndexedEntry& e) {
-  const SdJournalApi& sd = *api_;
-  sd.flush_matches(j);
-  int r = sd.seek_cursor(j, cursor.c_str());
-  if (r >= 0 && ((r = sd.next(j)) <= 0 || sd.test_cursor(j, cursor.c_str()) <= 0))
-    return Error{"the newest entry of ours vanished from the journal as it was read"};
-  if (r < 0) return Error::from_errno("cannot seek in the journal", -r);
-  sd_id128_t boot{};
-  if ((r = sd.get_monotonic_usec(j, &e.monotonic_usec, &boot)) < 0)
-    return Error::from_errno("cannot read an entry's time in the journal", -r);
-  e.boot_id = boot_id;
-  const void* data = nullptr;
-  std::size_t size = 0;
-  constexpr std::string_view kMessage = "MESSAGE=";
-  if (sd.get_data(j, "MESSAGE", &data, &size) >= 0 && size >= kMessage.size())
-    e.message.assign(static_cast<const char*>(data) + kMessage.size(), size - kMessage.size());
-  return Status::success();
 }
 
 // A partly indexed entry (stored_entry_counter.h) can only come after the last entry the
@@ -350,6 +307,60 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
   }
   if (r < 0) return Error::from_errno("cannot read the journal", -r);
   return Status::success();
+}
+
+// journald links an entry into the index of each of its values in the order of their
+// data objects in the file (journal_file_link_entry()). _PID's comes after the fields of
+// ours when the first entry of ours in the file brought both, so a dying journald leaves
+// _PID unlinked first (find_partly_indexed()); but _PID's value can be older than them
+// (a pid an earlier process used in the same file), and then it is linked first, and
+// the entry is found by our match and not by a reader's on TASK_ID. So the entry the match
+// found last is looked up once by each of its own values: a value whose match does not
+// find it is one journald had not linked yet. Only the newest needs it: journald links
+// one entry at a time, and every entry before the last was linked completely.
+Result<std::optional<PartlyIndexedEntry>> StoredEntryCounter::look_up_by_every_value(const std::string& cursor) {
+  const SdJournalApi& sd = *api_;
+  sd_journal* raw = nullptr;
+  int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
+  if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
+  auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
+  std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
+  (void)sd.set_data_threshold(j.get(), 0);  // whole values: a match takes nothing less
+  // Whether the entry is where the current matches lead from its cursor: a match that
+  // does not find it finds the next entry with the value, or none.
+  auto finds_it = [&]() -> Result<bool> {
+    int rr = sd.seek_cursor(j.get(), cursor.c_str());
+    if (rr < 0) return Error::from_errno("cannot seek in the journal", -rr);
+    if ((rr = sd.next(j.get())) < 0) return Error::from_errno("cannot read the journal", -rr);
+    return rr > 0 && sd.test_cursor(j.get(), cursor.c_str()) > 0;
+  };
+  Result<bool> there = finds_it();
+  if (!there) return there.error();
+  if (!*there) return Error{"the newest entry of ours is no longer in the journal"};
+  std::vector<std::string> values;
+  const void* data = nullptr;
+  std::size_t size = 0;
+  sd.restart_data(j.get());
+  while ((r = sd.enumerate_data(j.get(), &data, &size)) > 0) values.emplace_back(static_cast<const char*>(data), size);
+  if (r < 0) return Error::from_errno("cannot read an entry in the journal", -r);
+  PartlyIndexedEntry e;
+  sd_id128_t boot{};
+  if ((r = sd.get_monotonic_usec(j.get(), &e.monotonic_usec, &boot)) < 0)
+    return Error::from_errno("cannot read an entry's time in the journal", -r);
+  e.boot_id = id128_hex(boot);
+  for (const std::string& value : values) {
+    sd.flush_matches(j.get());
+    if ((r = sd.add_match(j.get(), value.data(), value.size())) < 0)
+      return Error::from_errno("cannot filter the journal", -r);
+    Result<bool> found = finds_it();
+    if (!found) return found.error();
+    if (*found) continue;
+    constexpr std::string_view kMessage = "MESSAGE=";
+    for (const std::string& v : values)
+      if (v.compare(0, kMessage.size(), kMessage) == 0) e.message = v.substr(kMessage.size());
+    return std::optional<PartlyIndexedEntry>(std::move(e));
+  }
+  return std::optional<PartlyIndexedEntry>();
 }
 
 }  // namespace mj

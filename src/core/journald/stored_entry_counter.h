@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,7 @@ struct SdJournalApi;
 // time, so a journald SIGKILLed in between leaves an entry that some matches find (those
 // on the values already linked) and others do not. Either our match on _PID misses it
 // (find_partly_indexed()) or, when _PID's value was linked first, one on another of its
-// values does (linked_by_every_value()). It is not counted as stored, so it is sent
+// values does (look_up_by_every_value()). It is not counted as stored, so it is sent
 // again; the copy names it (resend_marker.h) so that a reader that found both prints it
 // once, and one whose match did not find it prints the copy.
 struct PartlyIndexedEntry {
@@ -77,18 +78,17 @@ class StoredEntryCounter {
   bool received_since(::sd_journal* j, std::uint64_t monotonic_usec) const;
   Status find_partly_indexed(::sd_journal* j, const std::string& pid_match, const std::string& boot_id,
                              std::vector<PartlyIndexedEntry>& out);
-  // Whether a match on each of its own values finds the entry at `cursor`.
-  Result<bool> linked_by_every_value(::sd_journal* j, const std::string& cursor);
-  Status read_partly_indexed(::sd_journal* j, const std::string& cursor, const std::string& boot_id,
-                             PartlyIndexedEntry& e);
+  // The entry at `cursor`, if a match on one of its own values does not find it.
+  Result<std::optional<PartlyIndexedEntry>> look_up_by_every_value(const std::string& cursor);
 
   std::string namespace_;
   std::uint64_t since_usec_;
   std::uint64_t seek_usec_;                 // realtime a count from the start seeks to
   std::uint64_t from_monotonic_usec_ = 0;   // entries received before it are not counted
   std::string cursor_;         // the last entry the match on _PID and _BOOT_ID found
-  std::uint64_t counted_ = 0;  // entries the match found up to cursor_, each once
+  std::uint64_t counted_ = 0;  // entries counted up to cursor_ (the match's, each once, whole)
   std::string last_identity_;  // the times and contents hash of the last one counted
+  std::string unverified_;     // the newest entry counted by the last read, to look up
   std::vector<std::string> directories_;  // where the namespace's journal files are
   std::unique_ptr<SdJournalApi> api_;
 };
