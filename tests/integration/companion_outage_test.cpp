@@ -37,6 +37,13 @@ std::string first_difference(const std::string& got, const std::string& want) {
 
 constexpr const char* kResendOf = "MESOS_JOURNALD_RESEND_OF_MONOTONIC_USEC";
 
+// What the companion says when it sends one entry again marked after journald died.
+std::string one_marked_resend() {
+  return "had lost 1 entries with its socket queue; sending them again (1 of them stored but not yet indexed by "
+         "every field when journald died: sent again marked " +
+         std::string(kResendOf) + ")";
+}
+
 struct RawJournalCheck {
   int marked_copies = 0;     // copies carrying the mark
   int originals_listed = 0;  // of which the original is among the entries the match found
@@ -375,11 +382,7 @@ TEST_F(CompanionTest, AnEntryJournaldDiedIndexingIsSentAgainMarkedAndReadOnce) {
   write_lines(c.task.get(), 1000, 2000);
   EXPECT_EQ(c.finish(), 0) << c.err();
   std::string err = c.err();
-  EXPECT_NE(err.find("had lost 1 entries with its socket queue; sending them again (1 of them stored but not yet "
-                     "indexed by every field when journald died: sent again marked " +
-                     std::string(kResendOf) + ")"),
-            std::string::npos)
-      << err;
+  EXPECT_NE(err.find(one_marked_resend()), std::string::npos) << err;
 
   // journalctl's view: with TEST_RUN the original and the marked copy, the copy naming
   // the original's time (which it shares with the lines of its datagram).
@@ -430,11 +433,7 @@ TEST_F(CompanionTest, AnEntryJournaldDiedIndexingAfterItsPidIsSentAgainMarkedToo
   write_lines(c.task.get(), 1000, 2000);
   EXPECT_EQ(c.finish(), 0) << c.err();
   std::string err = c.err();
-  EXPECT_NE(err.find("had lost 1 entries with its socket queue; sending them again (1 of them stored but not yet "
-                     "indexed by every field when journald died: sent again marked " +
-                     std::string(kResendOf) + ")"),
-            std::string::npos)
-      << err;
+  EXPECT_NE(err.find(one_marked_resend()), std::string::npos) << err;
   // journalctl: with TEST_RUN and with _PID the original and the marked copy, with
   // SECOND_MATCH only the copy.
   auto raw = entries(2001);

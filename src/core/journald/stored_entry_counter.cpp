@@ -170,17 +170,26 @@ bool StoredEntryCounter::received_since(::sd_journal* j, std::uint64_t monotonic
   return api_->get_monotonic_usec(j, &usec, &boot) >= 0 && usec >= monotonic_usec;
 }
 
+Result<StoredEntryCounter::JournalPtr> StoredEntryCounter::open_journal() const {
+  sd_journal* raw = nullptr;
+  int r = api_->open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
+  if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
+  return JournalPtr(raw, JournalCloser{api_.get()});
+}
+
+void StoredEntryCounter::JournalCloser::operator()(::sd_journal* j) const {
+  api->close(j);
+}
+
 Result<StoredEntries> StoredEntryCounter::count_once() {
   const SdJournalApi& sd = *api_;
-  sd_journal* raw = nullptr;
-  int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
-  if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
-  auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
-  std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
+  auto j = open_journal();
+  if (!j) return j.error();
+  int r = 0;
   // sd-journal skips files it may not open (EACCES) without failing: a companion that
   // runs as the task's user sees an empty journal, which is not the same as a journal
   // without our entries.
-  if (sd.has_runtime_files(j.get()) <= 0 && sd.has_persistent_files(j.get()) <= 0) {
+  if (sd.has_runtime_files(j->get()) <= 0 && sd.has_persistent_files(j->get()) <= 0) {
     std::string journal = namespace_.empty() ? std::string("the default journal") : "namespace " + namespace_;
     return Error{"no journal file of " + journal + " is readable by uid " + std::to_string(::geteuid())};
   }
@@ -190,18 +199,18 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
   std::string pid = "_PID=" + std::to_string(::getpid());
   std::string boot_match = "_BOOT_ID=" + *boot;
   // Whole MESSAGE values for the partly indexed entries (sd-journal cuts them at 64 KiB).
-  (void)sd.set_data_threshold(j.get(), 0);
-  if ((r = sd.add_match(j.get(), pid.data(), pid.size())) < 0 ||
-      (r = sd.add_match(j.get(), boot_match.data(), boot_match.size())) < 0)
+  (void)sd.set_data_threshold(j->get(), 0);
+  if ((r = sd.add_match(j->get(), pid.data(), pid.size())) < 0 ||
+      (r = sd.add_match(j->get(), boot_match.data(), boot_match.size())) < 0)
     return Error::from_errno("cannot filter the journal", -r);
 
   if (cursor_.empty()) {
-    r = sd.seek_realtime_usec(j.get(), seek_usec_);
+    r = sd.seek_realtime_usec(j->get(), seek_usec_);
   } else {
-    r = sd.seek_cursor(j.get(), cursor_.c_str());
+    r = sd.seek_cursor(j->get(), cursor_.c_str());
     if (r >= 0) {
-      r = sd.next(j.get());  // the entry the cursor names was counted already
-      if (r > 0 && sd.test_cursor(j.get(), cursor_.c_str()) <= 0) {
+      r = sd.next(j->get());  // the entry the cursor names was counted already
+      if (r > 0 && sd.test_cursor(j->get(), cursor_.c_str()) <= 0) {
         // The cursor's entry is gone (rotated away): count again from the start.
         cursor_.clear();
         counted_ = 0;
@@ -214,11 +223,11 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
 
   std::uint64_t n = counted_;
   std::string newest_counted;  // the cursor of the last entry counted by this read
-  while ((r = sd.next(j.get())) > 0) {
+  while ((r = sd.next(j->get())) > 0) {
     std::uint64_t usec = 0;
-    if (cursor_.empty() && sd.get_realtime_usec(j.get(), &usec) >= 0 && usec + 10000000 < since_usec_)
+    if (cursor_.empty() && sd.get_realtime_usec(j->get(), &usec) >= 0 && usec + 10000000 < since_usec_)
       continue;  // a pid-reusing predecessor's entries, received before we started
-    if (from_monotonic_usec_ > 0 && !received_since(j.get(), from_monotonic_usec_)) continue;
+    if (from_monotonic_usec_ > 0 && !received_since(j->get(), from_monotonic_usec_)) continue;
     // journald stores an entry twice when its file fills up as it links the entry
     // (stored_entry_counter.h): the copy comes right after the first, with the same
     // times and contents. Two entries this process sent never share both (journald
@@ -226,7 +235,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
     // that does is that copy, and counting it would hide an entry that is missing.
     char* c = nullptr;
     std::string cursor;
-    if (sd.get_cursor(j.get(), &c) >= 0 && c) {
+    if (sd.get_cursor(j->get(), &c) >= 0 && c) {
       cursor = c;
       ::free(c);
       std::string identity = same_entry_key(cursor);
@@ -241,8 +250,8 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
   // the end would step back past it: seek to the tail instead.)
   char* c = nullptr;
   std::string newest;
-  if (n > counted_ && sd.seek_tail(j.get()) >= 0 && sd.previous(j.get()) > 0 &&
-      sd.get_cursor(j.get(), &c) >= 0 && c) {
+  if (n > counted_ && sd.seek_tail(j->get()) >= 0 && sd.previous(j->get()) > 0 &&
+      sd.get_cursor(j->get(), &c) >= 0 && c) {
     newest = c;
     ::free(c);
   }
@@ -257,7 +266,7 @@ Result<StoredEntries> StoredEntryCounter::count_once() {
   stored.count = n;
   // Without them the count still holds: a partly indexed entry is then sent again
   // unmarked, and a reader whose match found it prints it twice, as before the mark.
-  if (Status s = find_partly_indexed(j.get(), pid, *boot, stored.partly_indexed); !s) stored.partly_indexed.clear();
+  if (Status s = find_partly_indexed(j->get(), pid, *boot, stored.partly_indexed); !s) stored.partly_indexed.clear();
   return stored;
 }
 
@@ -320,19 +329,17 @@ Status StoredEntryCounter::find_partly_indexed(::sd_journal* j, const std::strin
 // one entry at a time, and every entry before the last was linked completely.
 Result<std::optional<PartlyIndexedEntry>> StoredEntryCounter::look_up_by_every_value(const std::string& cursor) {
   const SdJournalApi& sd = *api_;
-  sd_journal* raw = nullptr;
-  int r = sd.open_namespace(&raw, namespace_.empty() ? nullptr : namespace_.c_str(), SD_JOURNAL_LOCAL_ONLY);
-  if (r < 0) return Error::from_errno("cannot open the journal to check what journald stored", -r);
-  auto closer = [&sd](sd_journal* jj) { sd.close(jj); };
-  std::unique_ptr<sd_journal, decltype(closer)> j(raw, closer);
-  (void)sd.set_data_threshold(j.get(), 0);  // whole values: a match takes nothing less
+  auto j = open_journal();
+  if (!j) return j.error();
+  int r = 0;
+  (void)sd.set_data_threshold(j->get(), 0);  // whole values: a match takes nothing less
   // Whether the entry is where the current matches lead from its cursor: a match that
   // does not find it finds the next entry with the value, or none.
   auto finds_it = [&]() -> Result<bool> {
-    int rr = sd.seek_cursor(j.get(), cursor.c_str());
+    int rr = sd.seek_cursor(j->get(), cursor.c_str());
     if (rr < 0) return Error::from_errno("cannot seek in the journal", -rr);
-    if ((rr = sd.next(j.get())) < 0) return Error::from_errno("cannot read the journal", -rr);
-    return rr > 0 && sd.test_cursor(j.get(), cursor.c_str()) > 0;
+    if ((rr = sd.next(j->get())) < 0) return Error::from_errno("cannot read the journal", -rr);
+    return rr > 0 && sd.test_cursor(j->get(), cursor.c_str()) > 0;
   };
   Result<bool> there = finds_it();
   if (!there) return there.error();
@@ -340,17 +347,17 @@ Result<std::optional<PartlyIndexedEntry>> StoredEntryCounter::look_up_by_every_v
   std::vector<std::string> values;
   const void* data = nullptr;
   std::size_t size = 0;
-  sd.restart_data(j.get());
-  while ((r = sd.enumerate_data(j.get(), &data, &size)) > 0) values.emplace_back(static_cast<const char*>(data), size);
+  sd.restart_data(j->get());
+  while ((r = sd.enumerate_data(j->get(), &data, &size)) > 0) values.emplace_back(static_cast<const char*>(data), size);
   if (r < 0) return Error::from_errno("cannot read an entry in the journal", -r);
   PartlyIndexedEntry e;
   sd_id128_t boot{};
-  if ((r = sd.get_monotonic_usec(j.get(), &e.monotonic_usec, &boot)) < 0)
+  if ((r = sd.get_monotonic_usec(j->get(), &e.monotonic_usec, &boot)) < 0)
     return Error::from_errno("cannot read an entry's time in the journal", -r);
   e.boot_id = id128_hex(boot);
   for (const std::string& value : values) {
-    sd.flush_matches(j.get());
-    if ((r = sd.add_match(j.get(), value.data(), value.size())) < 0)
+    sd.flush_matches(j->get());
+    if ((r = sd.add_match(j->get(), value.data(), value.size())) < 0)
       return Error::from_errno("cannot filter the journal", -r);
     Result<bool> found = finds_it();
     if (!found) return found.error();

@@ -71,6 +71,12 @@ class StoredEntryCounter {
   void start_over();
 
  private:
+  struct JournalCloser {
+    const SdJournalApi* api;
+    void operator()(::sd_journal* j) const;
+  };
+  using JournalPtr = std::unique_ptr<::sd_journal, JournalCloser>;
+  Result<JournalPtr> open_journal() const;
   // One read of the journal, resuming from cursor_; count() takes it only if no journal
   // file was renamed or replaced meanwhile (settled_read.h).
   Result<StoredEntries> count_once();
